@@ -1,0 +1,90 @@
+import type {CliContext, CommandDescriptor} from './command.js';
+import {COMMANDS} from './commands.js';
+import {CliUsageError, ExitCode} from './errors.js';
+
+/**
+ * The `porthole` command line, testable without a process: every output goes to the injected
+ * streams, and `run()` resolves with the exit code instead of exiting.
+ *
+ * @example
+ *   const code = await new Cli(['version'], {cwd: process.cwd(), stdout, stderr, env: {}}).run();
+ */
+export class Cli {
+  readonly #args: readonly string[];
+  readonly #context: CliContext;
+
+  constructor(args: readonly string[], context: CliContext) {
+    this.#args = args;
+    this.#context = context;
+  }
+
+  /** Runs the command and resolves with its exit code; it never rejects. */
+  async run(): Promise<number> {
+    const [name, ...rest] = this.#args;
+    const verbose = rest.includes('--verbose');
+    try {
+      if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+        this.#context.stdout.write(overview());
+        return ExitCode.OK;
+      }
+      const command = COMMANDS.find((candidate) => candidate.name === name);
+      if (!command) {
+        throw new CliUsageError(
+          `unknown command ${JSON.stringify(name)}`,
+          'Run "porthole --help" for the list of commands.',
+        );
+      }
+      if (rest.includes('--help') || rest.includes('-h')) {
+        this.#context.stdout.write(commandHelp(command));
+        return ExitCode.OK;
+      }
+      const implementation = await command.load();
+      return await implementation.run(
+        rest.filter((arg) => arg !== '--verbose'),
+        this.#context,
+      );
+    } catch (err) {
+      return this.#report(err, verbose);
+    }
+  }
+
+  #report(err: unknown, verbose: boolean): number {
+    const {stderr} = this.#context;
+    if (err instanceof CliUsageError) {
+      stderr.write(`error ${err.code}: ${err.message}\nhint: ${err.hint}\n`);
+      return ExitCode.USAGE;
+    }
+    const code =
+      typeof err === 'object' && err !== null && 'code' in err
+        ? String(err.code)
+        : 'ERR_UNEXPECTED';
+    const message = err instanceof Error ? err.message : String(err);
+    stderr.write(`error ${code}: ${message}\n`);
+    if (verbose && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
+    return ExitCode.FAILURE;
+  }
+}
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  const lines = COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+  return `porthole: reach Kubernetes clusters behind firewalls through an outbound-only relay
+
+Usage: porthole <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+Run "porthole <command> --help" for a command's options and examples.
+`;
+}
+
+function commandHelp(command: CommandDescriptor): string {
+  return `${command.summary}
+
+Usage: ${command.usage}
+
+Examples:
+${command.examples.map((example) => `  ${example}`).join('\n')}
+`;
+}

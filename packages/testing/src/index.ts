@@ -1,0 +1,9 @@
+export {TestingError} from './errors.js';
+export type {TestingErrorCode} from './errors.js';
+
+export {startTestCluster} from './cluster/test-cluster.js';
+export type {TestCluster, TestClusterOptions} from './cluster/test-cluster.js';
+export {criLogLines} from './cluster/kwok.js';
+
+export {buildToolchain, cacheRoot, locateToolchain} from './toolchain.js';
+export type {BuildLog, Toolchain} from './toolchain.js';
