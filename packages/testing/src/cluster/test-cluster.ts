@@ -79,11 +79,8 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     } catch (err) {
       // Ports are picked free, then bound by another process a moment later; another
       // program may take one in between. Start afresh rather than fail the run.
-      if (
-        attempt >= PORT_CLASH_ATTEMPTS ||
-        !String((err as Error).message).includes('address already in use')
-      )
-        throw err;
+      const clash = err instanceof Error && err.message.includes('address already in use');
+      if (attempt >= PORT_CLASH_ATTEMPTS || !clash) throw err;
       options.log?.(`a port was taken while starting; retrying (attempt ${attempt + 1})`);
       await rm(dir, {recursive: true, force: true});
     }
