@@ -2,7 +2,27 @@
  * Stable error codes raised by `@porthole/core`. Codes are API: they are listed in
  * `docs/errors.md`, and changing one is a breaking change.
  */
-export type CoreErrorCode = 'ERR_KUBECONFIG_INVALID';
+export type CoreErrorCode =
+  | 'ERR_KUBECONFIG_INVALID'
+  // Shared access signatures (Hybrid Connections §1.7).
+  | 'ERR_SAS_TOKEN_MALFORMED'
+  | 'ERR_SAS_TOKEN_EXPIRED'
+  | 'ERR_SAS_SIGNATURE_INVALID'
+  | 'ERR_SAS_SCOPE_MISMATCH'
+  // Hybrid Connections addresses, control-channel messages and client handshakes.
+  | 'ERR_HC_ADDRESS_INVALID'
+  | 'ERR_HC_MESSAGE_INVALID'
+  | 'ERR_HC_HANDSHAKE_FAILED'
+  | 'ERR_HC_CONNECTION_CLOSED'
+  // Porthole mux (PROTOCOL.md).
+  | 'ERR_MUX_PROTOCOL'
+  | 'ERR_MUX_FRAME_TOO_LARGE'
+  | 'ERR_MUX_FLOW_CONTROL'
+  | 'ERR_MUX_STREAM_REFUSED'
+  | 'ERR_MUX_STREAM_RESET'
+  | 'ERR_MUX_SESSION_CLOSED'
+  | 'ERR_MUX_FLOOD'
+  | 'ERR_MUX_IDLE_TIMEOUT';
 
 /**
  * The base of every error Porthole raises, in every package. Callers match on `code`
@@ -34,5 +54,62 @@ export class KubeconfigError extends PortholeError<'ERR_KUBECONFIG_INVALID'> {
   }
 }
 
+/** A shared access signature that cannot be trusted; the message never quotes the token. */
+export class SasTokenError extends PortholeError<
+  | 'ERR_SAS_TOKEN_MALFORMED'
+  | 'ERR_SAS_TOKEN_EXPIRED'
+  | 'ERR_SAS_SIGNATURE_INVALID'
+  | 'ERR_SAS_SCOPE_MISMATCH'
+> {}
+
+/**
+ * A Hybrid Connections failure. `status` is the HTTP status that reports it on a handshake
+ * (hybrid-connections.md §1.6), when there is one.
+ */
+export class HybridConnectionError extends PortholeError<
+  | 'ERR_HC_ADDRESS_INVALID'
+  | 'ERR_HC_MESSAGE_INVALID'
+  | 'ERR_HC_HANDSHAKE_FAILED'
+  | 'ERR_HC_CONNECTION_CLOSED'
+> {
+  readonly status: number | undefined;
+
+  constructor(
+    code: HybridConnectionError['code'],
+    message: string,
+    options?: {cause?: unknown; status?: number},
+  ) {
+    super(code, message, options);
+    this.status = options?.status;
+  }
+}
+
+/**
+ * A Porthole mux failure. `closeCode` is the WebSocket close code that a connection-level
+ * error closes the connection with (1002 protocol error, 1009 too big, 1008 policy); a
+ * stream-level error (reset, refused) has none.
+ */
+export class MuxError extends PortholeError<
+  | 'ERR_MUX_PROTOCOL'
+  | 'ERR_MUX_FRAME_TOO_LARGE'
+  | 'ERR_MUX_FLOW_CONTROL'
+  | 'ERR_MUX_STREAM_REFUSED'
+  | 'ERR_MUX_STREAM_RESET'
+  | 'ERR_MUX_SESSION_CLOSED'
+  | 'ERR_MUX_FLOOD'
+  | 'ERR_MUX_IDLE_TIMEOUT'
+> {
+  readonly closeCode: number | undefined;
+
+  constructor(
+    code: MuxError['code'],
+    message: string,
+    options?: {cause?: unknown; closeCode?: number},
+  ) {
+    super(code, message, options);
+    this.closeCode = options?.closeCode;
+  }
+}
+
 /** Every error `@porthole/core` raises, discriminated by `code`. */
-export type AnyCoreError = KubeconfigError;
+export type AnyCoreError = KubeconfigError | SasTokenError | HybridConnectionError | MuxError;

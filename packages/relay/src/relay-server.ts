@@ -1,0 +1,403 @@
+import {randomUUID} from 'node:crypto';
+import {once} from 'node:events';
+import {createServer as createHttpServer} from 'node:http';
+import type {IncomingMessage, Server, ServerResponse} from 'node:http';
+import {createServer as createHttpsServer} from 'node:https';
+import type {AddressInfo} from 'node:net';
+import type {Duplex} from 'node:stream';
+
+import {
+  HcAction,
+  HcCloseCode,
+  parseHcTarget,
+  parseHttpTarget,
+  SERVICE_BUS_AUTHORIZATION,
+} from '@porthole/core/protocol';
+import type {HcTarget} from '@porthole/core/protocol';
+import type {WebSocket} from 'ws';
+
+import {SasAuthorizer} from './auth/sas-authorizer.js';
+import {RelayError} from './errors.js';
+import {ControlChannel} from './hc/control-channel.js';
+import {HttpRelay} from './hc/http-relay.js';
+import {ListenerRegistry} from './hc/listener-registry.js';
+import {Upgrader} from './hc/upgrader.js';
+import {WebSocketRendezvous} from './hc/websocket-rendezvous.js';
+import {rejectHandshake, requestHost, statusLineReason} from './http/handshake.js';
+import {DEFAULT_RELAY_LIMITS, stderrLogger} from './options.js';
+import type {RelayLimits, RelayLogger} from './options.js';
+import {AccessRight} from './store/entity-store.js';
+import type {EntityStore, HybridConnection} from './store/entity-store.js';
+
+/** What a {@link RelayServer} is built from. */
+export interface RelayServerOptions {
+  store: EntityStore;
+  limits?: Partial<RelayLimits>;
+  log?: RelayLogger;
+  /** The current time in milliseconds; injected so that tests control token expiry. */
+  now?: () => number;
+}
+
+/** Where and how the relay listens. */
+export interface RelayListenOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** PEM certificate chain and key; without them the relay speaks plain ws/http. */
+  tls?: {cert: string; key: string};
+}
+
+/**
+ * A Hybrid Connections–compatible relay (hybrid-connections.md §1): listeners dial in on
+ * `/$hc/{entity}?sb-hc-action=listen`, senders on `...=connect` or plain HTTP, and the relay
+ * pairs them. Entities and rules come from the store.
+ *
+ * @example
+ *   const relay = new RelayServer({store: SqliteEntityStore.open(dataDir)});
+ *   const {url} = await relay.listen({host: '127.0.0.1', port: 0});
+ */
+export class RelayServer {
+  readonly #store: EntityStore;
+  readonly #limits: RelayLimits;
+  readonly #log: RelayLogger;
+  readonly #authorizer: SasAuthorizer;
+  readonly #now: () => number;
+  readonly #listeners = new ListenerRegistry<ControlChannel>();
+  readonly #sockets = new Set<WebSocket>();
+  readonly #controlUpgrader: Upgrader;
+  readonly #dataUpgrader: Upgrader;
+  readonly #rendezvous: WebSocketRendezvous;
+  readonly #http: HttpRelay;
+  #server: Server | undefined;
+  #secure = false;
+  #closing = false;
+
+  constructor(options: RelayServerOptions) {
+    this.#store = options.store;
+    this.#limits = {...DEFAULT_RELAY_LIMITS, ...options.limits};
+    this.#log = options.log ?? stderrLogger;
+    this.#now = options.now ?? Date.now;
+    this.#authorizer = new SasAuthorizer(this.#store, this.#now);
+    this.#controlUpgrader = new Upgrader(this.#limits.maxControlMessageBytes, this.#sockets);
+    this.#dataUpgrader = new Upgrader(this.#limits.maxMessageBytes, this.#sockets);
+    this.#rendezvous = new WebSocketRendezvous({
+      upgrader: this.#dataUpgrader,
+      limits: this.#limits,
+      log: this.#log,
+    });
+    this.#http = new HttpRelay({
+      upgrader: new Upgrader(
+        this.#limits.maxHttpBodyBytes + this.#limits.maxControlMessageBytes,
+        this.#sockets,
+      ),
+      limits: this.#limits,
+      log: this.#log,
+    });
+  }
+
+  /**
+   * Starts listening.
+   *
+   * @returns the relay's base URL (`http://` or `https://`; WebSocket clients use `ws`/`wss`)
+   * @throws RelayError `ERR_RELAY_LISTEN_FAILED` when the address cannot be bound
+   */
+  async listen(options: RelayListenOptions): Promise<{url: string}> {
+    const serverOptions = {
+      maxHeaderSize: this.#limits.maxHeaderBytes,
+      headersTimeout: this.#limits.headersTimeoutMs,
+      // Enforce headersTimeout within a second instead of Node's default 30 s sweep.
+      connectionsCheckingInterval: 1000,
+    };
+    const server = options.tls
+      ? createHttpsServer({...serverOptions, cert: options.tls.cert, key: options.tls.key})
+      : createHttpServer(serverOptions);
+    this.#secure = options.tls !== undefined;
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      this.#onRequest(request, response).catch((err: unknown) => {
+        this.#log('relay.request-failed', {error: (err as Error).message});
+        if (!response.headersSent) response.writeHead(500).end();
+      });
+    });
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => undefined);
+      this.#onUpgrade(request, socket, head).catch((err: unknown) => {
+        this.#log('relay.upgrade-failed', {error: (err as Error).message});
+        rejectHandshake(socket, 500, 'InternalError', randomUUID());
+      });
+    });
+    server.on('clientError', (_err, socket: Duplex) => {
+      // Oversized heads (431) and slow ones (408) end here; Node picks the status.
+      if (!socket.destroyed) socket.destroy();
+    });
+    server.listen(options.port, options.host);
+    try {
+      await Promise.race([
+        once(server, 'listening'),
+        once(server, 'error').then(([err]: unknown[]) => {
+          throw err;
+        }),
+      ]);
+    } catch (err) {
+      throw new RelayError(
+        'ERR_RELAY_LISTEN_FAILED',
+        `Cannot listen on ${options.host}:${options.port}`,
+        {cause: err},
+      );
+    }
+    this.#server = server;
+    return {url: this.url};
+  }
+
+  /** The base URL the relay listens on. */
+  get url(): string {
+    const address = this.#server?.address() as AddressInfo | null | undefined;
+    if (!address) throw new Error('The relay is not listening');
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `${this.#secure ? 'https' : 'http'}://${host}:${address.port}`;
+  }
+
+  /**
+   * Deletes a hybrid connection: its listeners are closed with 1001 (§1.6), its rules go too.
+   *
+   * @returns whether it existed
+   */
+  deleteHybridConnection(name: string): boolean {
+    for (const listener of this.#listeners.all(name))
+      listener.close(HcCloseCode.GOING_AWAY, 'EntityDeleted');
+    return this.#store.deleteHybridConnection(name);
+  }
+
+  /**
+   * Stops: no new connections, every open WebSocket closed with 1001, waiting senders
+   * answered 503, idle HTTP connections closed.
+   */
+  async close(): Promise<void> {
+    this.#closing = true;
+    const server = this.#server;
+    this.#rendezvous.close();
+    for (const socket of this.#sockets) socket.close(HcCloseCode.GOING_AWAY, 'RelayShuttingDown');
+    if (!server) return;
+    const closed = once(server, 'close');
+    server.close();
+    server.closeIdleConnections();
+    // Peers that do not answer the close handshake promptly are cut.
+    const deadline = setTimeout(() => {
+      for (const socket of this.#sockets) socket.terminate();
+      server.closeAllConnections();
+    }, 2000);
+    await closed;
+    clearTimeout(deadline);
+    this.#server = undefined;
+  }
+
+  async #onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const id = randomUUID();
+    if (this.#closing) {
+      rejectHandshake(socket, 503, 'ServiceUnavailable: the relay is shutting down', id);
+      return;
+    }
+    let target: HcTarget;
+    try {
+      target = parseHcTarget(request.url ?? '/');
+    } catch (err) {
+      rejectHandshake(
+        socket,
+        (err as {status?: number}).status ?? 400,
+        `BadRequest: ${(err as Error).message}`,
+        id,
+      );
+      return;
+    }
+    switch (target.action) {
+      case HcAction.ACCEPT:
+        this.#rendezvous.accept(request, socket, head, target);
+        return;
+      case HcAction.REQUEST:
+        this.#http.rendezvous(request, socket, head, target);
+        return;
+      case HcAction.LISTEN:
+      case HcAction.CONNECT:
+        break;
+      default: {
+        const unexpected: never = target.action;
+        throw new Error(`Unexpected action ${String(unexpected)}`);
+      }
+    }
+    const entity = this.#resolveEntity(target);
+    if (!entity) {
+      rejectHandshake(socket, 404, `EntityNotFound: no hybrid connection at ${target.rawPath}`, id);
+      return;
+    }
+    const token = header(request, SERVICE_BUS_AUTHORIZATION) ?? target.token;
+    const host = requestHost(request.headers.host);
+
+    if (target.action === HcAction.LISTEN) {
+      const granted = await this.#authorizer.authorize({
+        token,
+        host,
+        entity: entity.name,
+        right: AccessRight.LISTEN,
+      });
+      if ('status' in granted) {
+        rejectHandshake(socket, granted.status, granted.description, id);
+        return;
+      }
+      if (this.#listeners.count(entity.name) >= this.#limits.maxListenersPerEntity) {
+        rejectHandshake(
+          socket,
+          403,
+          `QuotaExceeded: ${entity.name} already has ${this.#limits.maxListenersPerEntity} listeners`,
+          id,
+        );
+        return;
+      }
+      this.#controlUpgrader.upgrade(request, socket, head, undefined, (webSocket) => {
+        this.#addListener(webSocket, entity.name, id, granted.expiresAt, this.#origin(request));
+      });
+      return;
+    }
+
+    if (entity.requiresClientAuthorization) {
+      const granted = await this.#authorizer.authorize({
+        token,
+        host,
+        entity: entity.name,
+        right: AccessRight.SEND,
+      });
+      if ('status' in granted) {
+        rejectHandshake(socket, granted.status, granted.description, id);
+        return;
+      }
+    }
+    const listener = this.#listeners.pick(entity.name, 'classic');
+    if (!listener) {
+      rejectHandshake(socket, 404, `NoListener: no listener is connected for ${entity.name}`, id);
+      return;
+    }
+    this.#rendezvous.connect({request, socket, head}, {id, target, entity: entity.name, listener});
+  }
+
+  #addListener(
+    webSocket: WebSocket,
+    entity: string,
+    trackingId: string,
+    expiresAt: number,
+    origin: string,
+  ): void {
+    const host = origin.replace(/^wss?:\/\//, '');
+    const listener = new ControlChannel({
+      socket: webSocket,
+      entity,
+      trackingId,
+      origin,
+      expiresAt,
+      keepAliveIntervalMs: this.#limits.keepAliveIntervalMs,
+      log: this.#log,
+      now: this.#now,
+      renew: async (token) => {
+        const granted = await this.#authorizer.authorize({
+          token,
+          host: requestHost(host),
+          entity,
+          right: AccessRight.LISTEN,
+        });
+        return 'status' in granted ? {description: granted.description} : granted;
+      },
+    });
+    this.#listeners.add(entity, listener);
+    this.#log('listener.connected', {trackingId, entity});
+    void listener.closed.then(() => {
+      this.#listeners.remove(entity, listener);
+      this.#log('listener.disconnected', {trackingId, entity});
+    });
+  }
+
+  async #onRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const id = randomUUID();
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/healthz' || path === '/readyz') {
+      response
+        .writeHead(this.#closing ? 503 : 200, {'Content-Type': 'text/plain'})
+        .end(this.#closing ? 'closing\n' : 'ok\n');
+      return;
+    }
+    const fail = (status: number, description: string) => {
+      response.writeHead(status, statusLineReason(description), {
+        'Content-Type': 'text/plain; charset=utf-8',
+        TrackingId: id,
+      });
+      response.end(`${description} TrackingId:${id}\n`);
+    };
+    if (path.startsWith('/$hc/')) {
+      fail(400, 'BadRequest: a /$hc/ address needs a WebSocket upgrade');
+      return;
+    }
+    let target: HcTarget;
+    try {
+      target = parseHttpTarget(request.url ?? '/');
+    } catch (err) {
+      fail((err as {status?: number}).status ?? 400, `BadRequest: ${(err as Error).message}`);
+      return;
+    }
+    const entity = this.#resolveEntity(target);
+    if (!entity) {
+      fail(404, `EntityNotFound: no hybrid connection at /${target.rawPath}`);
+      return;
+    }
+    const host = requestHost(request.headers.host);
+    const explicit = header(request, SERVICE_BUS_AUTHORIZATION) ?? target.token;
+    // §1.1: `Authorization` carries the token only when neither of the others does.
+    const tokenInAuthorization =
+      entity.requiresClientAuthorization &&
+      explicit === undefined &&
+      request.headers.authorization !== undefined;
+    if (entity.requiresClientAuthorization) {
+      const token = explicit ?? request.headers.authorization;
+      const granted = await this.#authorizer.authorize({
+        token,
+        host,
+        entity: entity.name,
+        right: AccessRight.SEND,
+      });
+      if ('status' in granted) {
+        fail(granted.status, granted.description);
+        return;
+      }
+    }
+    const listener = this.#listeners.pick(entity.name, 'classic');
+    if (!listener) {
+      fail(502, `BadGateway: no listener is connected for ${entity.name}`);
+      return;
+    }
+    await this.#http.handle(request, response, {
+      id,
+      entity: entity.name,
+      listener,
+      host: request.headers.host ?? host,
+      requestTarget: `/${target.rawPath}${target.appQuery === '' ? '' : `?${target.appQuery}`}`,
+      rawPath: target.rawPath,
+      appQuery: target.appQuery,
+      tokenInAuthorization,
+    });
+  }
+
+  /** The entity a target names: the longest prefix of its path segments that is a hybrid connection. */
+  #resolveEntity(target: HcTarget): HybridConnection | undefined {
+    for (let length = target.segments.length; length > 0; length--) {
+      const entity = this.#store.getHybridConnection(target.segments.slice(0, length).join('/'));
+      if (entity) return entity;
+    }
+    return undefined;
+  }
+
+  #origin(request: IncomingMessage): string {
+    const address = this.#server?.address() as AddressInfo | null | undefined;
+    const host = request.headers.host ?? `127.0.0.1:${address?.port ?? 0}`;
+    return `${this.#secure ? 'wss' : 'ws'}://${host}`;
+  }
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
