@@ -22,6 +22,8 @@ export default tseslint.config(
     plugins: {'import-x': importX, 'no-only-tests': noOnlyTests},
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
+      // `() => resolve(value)` reads better with braces left out.
+      '@typescript-eslint/no-confusing-void-expression': ['error', {ignoreArrowShorthand: true}],
       '@typescript-eslint/restrict-template-expressions': ['error', {allowNumber: true}],
       'import-x/extensions': ['error', 'ignorePackages'],
       'import-x/no-extraneous-dependencies': [
@@ -56,11 +58,31 @@ export default tseslint.config(
   },
   // Plain scripts, and the Deno shim that Deno itself type-checks against its own globals.
   {
-    files: ['**/*.js', '**/*.mjs', 'packages/core/test/deno/**'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs', 'packages/core/test/deno/**'],
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['**/*.js', '**/*.mjs'],
-    languageOptions: {globals: {process: 'readonly', console: 'readonly', URL: 'readonly'}},
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+      },
+    },
+  },
+  {
+    // Child-process peers of the interop tests, in the CommonJS of the libraries they drive.
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {require: 'readonly', module: 'writable', global: 'readonly'},
+    },
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
   },
 );

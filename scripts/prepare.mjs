@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Makes a fresh clone runnable: checks Node, and installs the npm workspace when
+// Makes a fresh clone runnable: checks Node, and installs npm dependencies wherever
 // node_modules is missing or older than package-lock.json. `npm start` and `npm test` run
 // this first, so each works on its own. The Kubernetes binaries are built by the `toolchain`
 // turbo task, which the tests depend on.
@@ -15,19 +15,22 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.exit(1);
 }
 
-const lock = createHash('sha256')
-  .update(readFileSync(`${root}/package-lock.json`))
-  .digest('hex');
-const marker = `${root}/node_modules/.porthole-lock-sha256`;
-let installed = '';
-try {
-  installed = readFileSync(marker, 'utf8').trim();
-} catch {
-  // Never installed.
-}
-if (installed !== lock) {
-  console.error('Installing npm dependencies (npm ci)…');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {cwd: root, stdio: 'inherit'});
+// The workspace, then the isolated package of Microsoft's Azure Relay clients that the relay's
+// interop tests run (kept out of the workspace: old `ws` versions and npm placeholder packages).
+for (const dir of [root, `${root}/packages/relay/test/interop/peers`]) {
+  const lock = createHash('sha256')
+    .update(readFileSync(`${dir}/package-lock.json`))
+    .digest('hex');
+  const marker = `${dir}/node_modules/.porthole-lock-sha256`;
+  let installed = '';
+  try {
+    installed = readFileSync(marker, 'utf8').trim();
+  } catch {
+    // Never installed.
+  }
+  if (installed === lock) continue;
+  console.error(`Installing npm dependencies in ${dir} (npm ci)…`);
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {cwd: dir, stdio: 'inherit'});
   if (result.status !== 0) process.exit(result.status ?? 1);
   writeFileSync(marker, `${lock}\n`);
 }

@@ -1,5 +1,5 @@
 export {RelayServer} from './relay-server.js';
-export type {RelayListenOptions, RelayServerOptions} from './relay-server.js';
+export type {RelayListenOptions, RelayServerOptions, RelayStats} from './relay-server.js';
 export {DEFAULT_RELAY_LIMITS, stderrLogger} from './options.js';
 export type {RelayLimits, RelayLogger} from './options.js';
 export {AccessRight, isValidEntityName} from './store/entity-store.js';

@@ -38,6 +38,14 @@ export interface RelayServerOptions {
   now?: () => number;
 }
 
+/** Counts of what the relay holds, from {@link RelayServer.stats}. */
+export interface RelayStats {
+  listeners: number;
+  pendingAccepts: number;
+  pendingRequestRendezvous: number;
+  openWebSockets: number;
+}
+
 /** Where and how the relay listens. */
 export interface RelayListenOptions {
   host: string;
@@ -78,8 +86,12 @@ export class RelayServer {
     this.#log = options.log ?? stderrLogger;
     this.#now = options.now ?? Date.now;
     this.#authorizer = new SasAuthorizer(this.#store, this.#now);
-    this.#controlUpgrader = new Upgrader(this.#limits.maxControlMessageBytes, this.#sockets);
-    this.#dataUpgrader = new Upgrader(this.#limits.maxMessageBytes, this.#sockets);
+    this.#controlUpgrader = new Upgrader(
+      this.#limits.maxControlMessageBytes,
+      this.#sockets,
+      this.#log,
+    );
+    this.#dataUpgrader = new Upgrader(this.#limits.maxMessageBytes, this.#sockets, this.#log);
     this.#rendezvous = new WebSocketRendezvous({
       upgrader: this.#dataUpgrader,
       limits: this.#limits,
@@ -89,6 +101,7 @@ export class RelayServer {
       upgrader: new Upgrader(
         this.#limits.maxHttpBodyBytes + this.#limits.maxControlMessageBytes,
         this.#sockets,
+        this.#log,
       ),
       limits: this.#limits,
       log: this.#log,
@@ -125,10 +138,6 @@ export class RelayServer {
         rejectHandshake(socket, 500, 'InternalError', randomUUID());
       });
     });
-    server.on('clientError', (_err, socket: Duplex) => {
-      // Oversized heads (431) and slow ones (408) end here; Node picks the status.
-      if (!socket.destroyed) socket.destroy();
-    });
     server.listen(options.port, options.host);
     try {
       await Promise.race([
@@ -154,6 +163,18 @@ export class RelayServer {
     if (!address) throw new Error('The relay is not listening');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `${this.#secure ? 'https' : 'http'}://${host}:${address.port}`;
+  }
+
+  /** What the relay holds right now: for health checks, metrics, and tests that floods leave nothing behind. */
+  stats(): RelayStats {
+    return {
+      listeners: this.#listeners
+        .entities()
+        .reduce((sum, entity) => sum + this.#listeners.count(entity), 0),
+      pendingAccepts: this.#rendezvous.pending,
+      pendingRequestRendezvous: this.#http.pending,
+      openWebSockets: this.#sockets.size,
+    };
   }
 
   /**

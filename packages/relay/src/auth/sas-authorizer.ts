@@ -91,9 +91,12 @@ export class SasAuthorizer {
 }
 
 function unauthorized(err: unknown): Denial {
-  const code = String((err as {code?: unknown} | undefined)?.code ?? 'ERR_SAS_SIGNATURE_INVALID');
+  const code = (err as {code?: unknown} | undefined)?.code;
   return {
     status: 401,
-    description: UNAUTHORIZED[code] ?? UNAUTHORIZED.ERR_SAS_SIGNATURE_INVALID ?? '',
+    description:
+      (typeof code === 'string' ? UNAUTHORIZED[code] : undefined) ??
+      UNAUTHORIZED.ERR_SAS_SIGNATURE_INVALID ??
+      '',
   };
 }

@@ -78,6 +78,11 @@ export class HttpRelay {
     this.#log = options.log;
   }
 
+  /** Requests whose listener has yet to open their rendezvous. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
   /** Relays one request to the route's listener and its response back. */
   async handle(
     request: IncomingMessage,
@@ -199,6 +204,10 @@ export class HttpRelay {
       return;
     }
     this.#pending.delete(id);
+    this.#log('http.rendezvous', {
+      trackingId: id,
+      requestOverRendezvous: pending.deliverOverRendezvous,
+    });
     this.#upgrader.upgrade(request, socket, head, undefined, (webSocket) => {
       const channel = new RendezvousChannel(webSocket, this.#log);
       const sender = pending.request.socket;

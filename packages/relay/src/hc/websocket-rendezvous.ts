@@ -182,6 +182,11 @@ export class WebSocketRendezvous {
     });
   }
 
+  /** Senders waiting for a listener's rendezvous. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
   /** Fails every waiting sender with 503: the relay is shutting down. */
   close(): void {
     for (const id of [...this.#pending.keys()]) {

@@ -52,11 +52,12 @@ export class SqliteEntityStore implements EntityStore {
   }
 
   /**
-   * Opens (creating and migrating as needed) the store in `dataDir`, or in memory.
+   * Opens (creating and migrating as needed) the store in `dataDir`, or in memory when it is
+   * `:memory:`.
    *
    * @throws RelayError `ERR_RELAY_STORE` when the file cannot be opened or migrated
    */
-  static open(dataDir: string | ':memory:'): SqliteEntityStore {
+  static open(dataDir: string): SqliteEntityStore {
     let db: Database.Database;
     try {
       if (dataDir === ':memory:') {
