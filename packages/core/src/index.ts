@@ -1,4 +1,10 @@
-export {HybridConnectionError, KubeconfigError, MuxError, PortholeError, SasTokenError} from './errors.js';
+export {
+  HybridConnectionError,
+  KubeconfigError,
+  MuxError,
+  PortholeError,
+  SasTokenError,
+} from './errors.js';
 export type {AnyCoreError, CoreErrorCode} from './errors.js';
 
 export {createKubeconfig, serializeKubeconfig} from './kubeconfig/kubeconfig.js';

@@ -38,6 +38,44 @@ export {
   verifySasToken,
 } from './hybrid-connections/sas-token.js';
 export type {SasToken, SasTokenOptions, SasVerifyOptions} from './hybrid-connections/sas-token.js';
+export {HybridConnectionListener} from './hybrid-connections/listener.js';
+export type {
+  AcceptOffer,
+  ListenerOptions,
+  RelayedRequest,
+  RelayedResponse,
+} from './hybrid-connections/listener.js';
+export {connectSender} from './hybrid-connections/sender.js';
+export type {SenderOptions} from './hybrid-connections/sender.js';
+export {WebSocketState} from './hybrid-connections/web-socket.js';
+export type {
+  Message,
+  TokenPlacement,
+  WebSocketFactory,
+  WebSocketLike,
+} from './hybrid-connections/web-socket.js';
 
 // Porthole mux (PROTOCOL.md).
-// (exports added with the modules)
+export {
+  DATA_CHUNK_SIZE,
+  FrameFlag,
+  FrameType,
+  HEADER_SIZE,
+  INITIAL_WINDOW,
+  MAX_REASON_BYTES,
+  MAX_STREAM_ID,
+  MAX_WINDOW,
+  MUX_DEFAULTS,
+  MUX_SUBPROTOCOL,
+  MuxCloseCode,
+  MuxErrorCode,
+} from './mux/constants.js';
+export type {DecoderLimits, FrameTypeName, MuxLimits} from './mux/constants.js';
+export type {Frame} from './mux/frame.js';
+export {FrameDecoder} from './mux/frame-decoder.js';
+export type {FrameHandler} from './mux/frame-decoder.js';
+export {encodeFrame} from './mux/frame-encoder.js';
+export {MuxSession, SessionState} from './mux/session.js';
+export type {MuxClock, MuxSessionOptions, MuxTransport} from './mux/session.js';
+export {MuxStream} from './mux/stream.js';
+export {describeMuxErrorCode, muxCloseCode} from './mux/wire-errors.js';

@@ -1,0 +1,125 @@
+/**
+ * Numbers fixed by the Porthole mux protocol (PROTOCOL.md), and the defaults of the limits an
+ * endpoint may tune.
+ */
+
+/** The WebSocket subprotocol that selects the mux on a Hybrid Connections handshake (PROTOCOL.md §1.1). */
+export const MUX_SUBPROTOCOL = 'porthole.mux.v1';
+
+/** Frame types, the first header byte (PROTOCOL.md §2.2). */
+export const FrameType = {
+  /** Bytes of a stream; `FIN` ends the sender's direction (PROTOCOL.md §3.1). */
+  DATA: 0x00,
+  /** Opens a stream with JSON open properties (PROTOCOL.md §3.2). */
+  OPEN: 0x01,
+  /** Grants the peer more send credit on a stream (PROTOCOL.md §3.3). */
+  WINDOW: 0x02,
+  /** Aborts both directions of a stream (PROTOCOL.md §3.4). */
+  RST: 0x03,
+  /** Round-trip probe and keepalive on stream 0; `ACK` marks the reply (PROTOCOL.md §3.5). */
+  PING: 0x04,
+  /** Graceful drain on stream 0: open no new streams (PROTOCOL.md §3.6). */
+  GOAWAY: 0x05,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+/** The name of a frame type, as in `Frame['type']`. */
+export type FrameTypeName = keyof typeof FrameType;
+
+/** Flag bits, the second header byte; each is defined for one frame type (PROTOCOL.md §2.2). */
+export const FrameFlag = {
+  /** On DATA: the sender's direction ends after this payload (PROTOCOL.md §3.1). */
+  FIN: 0x01,
+  /** On PING: this is the reply, echoing the payload (PROTOCOL.md §3.5). */
+  ACK: 0x01,
+} as const;
+export type FrameFlag = (typeof FrameFlag)[keyof typeof FrameFlag];
+
+/** The `u32` error codes carried by RST and GOAWAY (PROTOCOL.md §7.1). */
+export const MuxErrorCode = {
+  /** Orderly close; the GOAWAY of a graceful drain. */
+  NO_ERROR: 0,
+  /** The peer broke the protocol. */
+  PROTOCOL_ERROR: 1,
+  /** The sender failed internally. */
+  INTERNAL_ERROR: 2,
+  /** The peer broke flow control (PROTOCOL.md §5). */
+  FLOW_CONTROL_ERROR: 3,
+  /** Refused before the application saw the stream; safe to retry (PROTOCOL.md §4.2). */
+  REFUSED_STREAM: 4,
+  /** A frame exceeded `maxFrameSize` or `maxOpenPropertiesBytes`. */
+  FRAME_TOO_LARGE: 5,
+  /** The stream is no longer wanted. */
+  CANCEL: 6,
+  /** Relay: nothing is listening on the hybrid connection. */
+  NO_LISTENER: 7,
+  /** Relay: the listener's connection dropped. */
+  LISTENER_GONE: 8,
+  /** The peer flooded the sender (PROTOCOL.md §6.2). */
+  ENHANCE_YOUR_CALM: 9,
+} as const;
+export type MuxErrorCode = (typeof MuxErrorCode)[keyof typeof MuxErrorCode];
+
+/** The WebSocket close codes a mux endpoint closes with (PROTOCOL.md §7.2). */
+export const MuxCloseCode = {
+  /** Orderly close (PROTOCOL.md §6.4). */
+  NORMAL: 1000,
+  /** Malformed frame, stream rule or flow control broken. */
+  PROTOCOL_ERROR: 1002,
+  /** Flood or idle timeout. */
+  POLICY_VIOLATION: 1008,
+  /** A frame over `maxFrameSize`, or OPEN properties over `maxOpenPropertiesBytes`. */
+  MESSAGE_TOO_BIG: 1009,
+  /** The endpoint failed internally. */
+  INTERNAL_ERROR: 1011,
+} as const;
+export type MuxCloseCode = (typeof MuxCloseCode)[keyof typeof MuxCloseCode];
+
+/** Bytes in a frame header (PROTOCOL.md §2.1). */
+export const HEADER_SIZE = 10;
+
+/** The window each direction of every stream starts with, without any exchange (PROTOCOL.md §5.1). */
+export const INITIAL_WINDOW = 262_144;
+
+/** No window may exceed 2³¹ − 1 bytes (PROTOCOL.md §5.1). */
+export const MAX_WINDOW = 0x7fff_ffff;
+
+/** The largest DATA payload a sender writes at once, so streams interleave (PROTOCOL.md §3.1). */
+export const DATA_CHUNK_SIZE = 65_536;
+
+/** The longest RST or GOAWAY reason, in UTF-8 bytes (PROTOCOL.md §3.4, §3.6). */
+export const MAX_REASON_BYTES = 256;
+
+/** The largest stream identifier (PROTOCOL.md §4.1). */
+export const MAX_STREAM_ID = 0xffff_ffff;
+
+/** The limits of a mux endpoint (PROTOCOL.md §8). */
+export interface MuxLimits {
+  /** The largest frame payload accepted, in bytes; a larger one is `ERR_MUX_FRAME_TOO_LARGE`. */
+  maxFrameSize: number;
+  /** The largest OPEN payload accepted, in bytes; a larger one is `ERR_MUX_FRAME_TOO_LARGE`. */
+  maxOpenPropertiesBytes: number;
+  /** Streams each side may have open at once; the peer's extra OPENs are refused. */
+  maxStreams: number;
+  /** The credit this endpoint may commit across all its streams (PROTOCOL.md §5.3). */
+  maxConnectionWindow: number;
+  /** PINGs without `ACK` accepted per second before the peer is cut off (PROTOCOL.md §6.2). */
+  maxPingsPerSecond: number;
+  /** How often a keepalive PING is sent; 0 sends none (PROTOCOL.md §6.1). */
+  pingIntervalMs: number;
+  /** How long without any received byte before the session closes; 0 never (PROTOCOL.md §6.1). */
+  idleTimeoutMs: number;
+}
+
+/** The limits a frame decoder enforces on its own (PROTOCOL.md §2.3). */
+export type DecoderLimits = Pick<MuxLimits, 'maxFrameSize' | 'maxOpenPropertiesBytes'>;
+
+/** Safe defaults for every limit (PROTOCOL.md §8). */
+export const MUX_DEFAULTS: Readonly<MuxLimits> = Object.freeze({
+  maxFrameSize: 1_048_576,
+  maxOpenPropertiesBytes: 16_384,
+  maxStreams: 256,
+  maxConnectionWindow: 67_108_864,
+  maxPingsPerSecond: 20,
+  pingIntervalMs: 20_000,
+  idleTimeoutMs: 40_000,
+});
