@@ -25,19 +25,19 @@ afterAll(removeTestPki);
 function nextMessage(socket: WebSocketLike): Promise<Message> {
   return new Promise((resolve) => {
     const listener = (event: {data: unknown}) => {
-      socket.removeEventListener('message', listener as (event: never) => void);
+      socket.removeEventListener('message', listener);
       const {data} = event;
       resolve(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer));
     };
     socket.binaryType = 'arraybuffer';
-    socket.addEventListener('message', listener as (event: never) => void);
+    socket.addEventListener('message', listener);
   });
 }
 
 function echo(socket: WebSocketLike): void {
   socket.binaryType = 'arraybuffer';
   socket.addEventListener('message', ((event: {data: string | ArrayBuffer}) =>
-    socket.send(event.data)) as (event: never) => void);
+    socket.send(event.data)));
 }
 
 async function openListener(
