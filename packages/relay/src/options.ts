@@ -3,6 +3,8 @@ import {
   HC_MAX_LISTENERS,
   HC_RENDEZVOUS_TIMEOUT_MS,
   HC_RESPONSE_TIMEOUT_MS,
+  HEADER_SIZE,
+  MUX_DEFAULTS,
 } from '@porthole/core/protocol';
 
 /**
@@ -35,6 +37,19 @@ export interface RelayLimits {
   keepAliveIntervalMs: number;
   /** Bytes queued towards a slow peer before the relay stops reading from the other side. */
   highWaterMarkBytes: number;
+  /** The largest mux frame payload accepted (PROTOCOL.md §8; close 1009 beyond). */
+  muxMaxFrameSize: number;
+  /** The largest mux OPEN properties accepted (PROTOCOL.md §8). */
+  muxMaxOpenPropertiesBytes: number;
+  /** Streams at once on one mux client connection; one more is refused (REFUSED_STREAM). */
+  muxMaxStreamsPerConnection: number;
+  /**
+   * Bytes queued towards one mux peer beyond which it is cut (1008). Credit bounds what any
+   * peer may have in flight, so only a peer that ignores flow control or stops reading gets here.
+   */
+  muxMaxQueuedBytes: number;
+  /** How long a mux connection whose token expired may finish its streams after GOAWAY. */
+  muxDrainTimeoutMs: number;
 }
 
 /** The defaults of {@link RelayLimits}. */
@@ -51,6 +66,11 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = {
   responseTimeoutMs: HC_RESPONSE_TIMEOUT_MS,
   keepAliveIntervalMs: 30_000,
   highWaterMarkBytes: 1024 * 1024,
+  muxMaxFrameSize: MUX_DEFAULTS.maxFrameSize,
+  muxMaxOpenPropertiesBytes: MUX_DEFAULTS.maxOpenPropertiesBytes,
+  muxMaxStreamsPerConnection: MUX_DEFAULTS.maxStreams,
+  muxMaxQueuedBytes: MUX_DEFAULTS.maxConnectionWindow + MUX_DEFAULTS.maxFrameSize + HEADER_SIZE,
+  muxDrainTimeoutMs: 30_000,
 };
 
 /** A structured log event; fields never hold tokens, keys or bodies. */

@@ -9,6 +9,8 @@ import type {Duplex} from 'node:stream';
 import {
   HcAction,
   HcCloseCode,
+  HEADER_SIZE,
+  MUX_SUBPROTOCOL,
   parseHcTarget,
   parseHttpTarget,
   SERVICE_BUS_AUTHORIZATION,
@@ -18,11 +20,13 @@ import type {WebSocket} from 'ws';
 
 import {SasAuthorizer} from './auth/sas-authorizer.js';
 import {RelayError} from './errors.js';
-import {ControlChannel} from './hc/control-channel.js';
+import {ControlChannel, isControlChannel} from './hc/control-channel.js';
 import {HttpRelay} from './hc/http-relay.js';
 import {ListenerRegistry} from './hc/listener-registry.js';
 import {Upgrader} from './hc/upgrader.js';
 import {WebSocketRendezvous} from './hc/websocket-rendezvous.js';
+import {isMuxConnection, MuxConnection} from './mux/mux-connection.js';
+import {MuxSwitch} from './mux/mux-switch.js';
 import {rejectHandshake, requestHost, statusLineReason} from './http/handshake.js';
 import {DEFAULT_RELAY_LIMITS, stderrLogger} from './options.js';
 import type {RelayLimits, RelayLogger} from './options.js';
@@ -43,6 +47,7 @@ export interface RelayStats {
   listeners: number;
   pendingAccepts: number;
   pendingRequestRendezvous: number;
+  muxStreams: number;
   openWebSockets: number;
 }
 
@@ -70,10 +75,12 @@ export class RelayServer {
   readonly #log: RelayLogger;
   readonly #authorizer: SasAuthorizer;
   readonly #now: () => number;
-  readonly #listeners = new ListenerRegistry<ControlChannel>();
+  readonly #listeners = new ListenerRegistry<ControlChannel | MuxConnection>();
   readonly #sockets = new Set<WebSocket>();
   readonly #controlUpgrader: Upgrader;
   readonly #dataUpgrader: Upgrader;
+  readonly #muxUpgrader: Upgrader;
+  readonly #mux: MuxSwitch;
   readonly #rendezvous: WebSocketRendezvous;
   readonly #http: HttpRelay;
   #server: Server | undefined;
@@ -92,6 +99,15 @@ export class RelayServer {
       this.#log,
     );
     this.#dataUpgrader = new Upgrader(this.#limits.maxMessageBytes, this.#sockets, this.#log);
+    this.#muxUpgrader = new Upgrader(
+      this.#limits.muxMaxFrameSize + HEADER_SIZE,
+      this.#sockets,
+      this.#log,
+    );
+    this.#mux = new MuxSwitch({
+      listeners: this.#listeners,
+      maxStreams: this.#limits.muxMaxStreamsPerConnection,
+    });
     this.#rendezvous = new WebSocketRendezvous({
       upgrader: this.#dataUpgrader,
       limits: this.#limits,
@@ -173,6 +189,7 @@ export class RelayServer {
         .reduce((sum, entity) => sum + this.#listeners.count(entity), 0),
       pendingAccepts: this.#rendezvous.pending,
       pendingRequestRendezvous: this.#http.pending,
+      muxStreams: this.#mux.streamCount,
       openWebSockets: this.#sockets.size,
     };
   }
@@ -272,12 +289,26 @@ export class RelayServer {
         );
         return;
       }
+      if (offersMux(request)) {
+        this.#muxUpgrader.upgrade(request, socket, head, MUX_SUBPROTOCOL, (webSocket) => {
+          this.#addMuxConnection(
+            webSocket,
+            'listener',
+            request,
+            entity.name,
+            id,
+            granted.expiresAt,
+          );
+        });
+        return;
+      }
       this.#controlUpgrader.upgrade(request, socket, head, undefined, (webSocket) => {
         this.#addListener(webSocket, entity.name, id, granted.expiresAt, this.#origin(request));
       });
       return;
     }
 
+    let expiresAt = Infinity;
     if (entity.requiresClientAuthorization) {
       const granted = await this.#authorizer.authorize({
         token,
@@ -289,8 +320,17 @@ export class RelayServer {
         rejectHandshake(socket, granted.status, granted.description, id);
         return;
       }
+      expiresAt = granted.expiresAt;
     }
-    const listener = this.#listeners.pick(entity.name, 'classic');
+    // A sender that offers the mux gets it when a mux listener is there to switch its streams
+    // to; otherwise it takes the classic rendezvous like any Hybrid Connections sender.
+    if (offersMux(request) && this.#listeners.pick(entity.name, isMuxConnection)) {
+      this.#muxUpgrader.upgrade(request, socket, head, MUX_SUBPROTOCOL, (webSocket) => {
+        this.#addMuxConnection(webSocket, 'client', request, entity.name, id, expiresAt);
+      });
+      return;
+    }
+    const listener = this.#listeners.pick(entity.name, isControlChannel);
     if (!listener) {
       rejectHandshake(socket, 404, `NoListener: no listener is connected for ${entity.name}`, id);
       return;
@@ -331,6 +371,44 @@ export class RelayServer {
       this.#listeners.remove(entity, listener);
       this.#log('listener.disconnected', {trackingId, entity});
     });
+  }
+
+  #addMuxConnection(
+    webSocket: WebSocket,
+    role: 'listener' | 'client',
+    request: IncomingMessage,
+    entity: string,
+    trackingId: string,
+    expiresAt: number,
+  ): void {
+    const connection = new MuxConnection({
+      socket: webSocket,
+      role,
+      entity,
+      trackingId,
+      remoteEndpoint: {
+        address: request.socket.remoteAddress ?? '',
+        port: request.socket.remotePort ?? 0,
+      },
+      maxFrameSize: this.#limits.muxMaxFrameSize,
+      maxOpenPropertiesBytes: this.#limits.muxMaxOpenPropertiesBytes,
+      maxQueuedBytes: this.#limits.muxMaxQueuedBytes,
+      keepAliveIntervalMs: this.#limits.keepAliveIntervalMs,
+      expiresAt,
+      drainTimeoutMs: this.#limits.muxDrainTimeoutMs,
+      now: this.#now,
+      handler: {
+        onFrame: (from, frame) => this.#mux.onFrame(from, frame),
+        onClosed: (closed) => {
+          this.#mux.onClosed(closed);
+          if (role === 'listener') this.#listeners.remove(entity, closed);
+          this.#log(`mux.${role}-disconnected`, {trackingId, entity});
+        },
+      },
+      log: this.#log,
+    });
+    if (role === 'listener') this.#listeners.add(entity, connection);
+    this.#log(`mux.${role}-connected`, {trackingId, entity});
   }
 
   async #onRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -385,7 +463,7 @@ export class RelayServer {
         return;
       }
     }
-    const listener = this.#listeners.pick(entity.name, 'classic');
+    const listener = this.#listeners.pick(entity.name, isControlChannel);
     if (!listener) {
       fail(502, `BadGateway: no listener is connected for ${entity.name}`);
       return;
@@ -416,6 +494,13 @@ export class RelayServer {
     const host = request.headers.host ?? `127.0.0.1:${address?.port ?? 0}`;
     return `${this.#secure ? 'wss' : 'ws'}://${host}`;
   }
+}
+
+/** Whether a handshake offers the Porthole mux subprotocol (PROTOCOL.md §1.1). */
+function offersMux(request: IncomingMessage): boolean {
+  return (request.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .some((protocol) => protocol.trim() === MUX_SUBPROTOCOL);
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

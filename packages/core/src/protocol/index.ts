@@ -47,6 +47,12 @@ export type {
 } from './hybrid-connections/listener.js';
 export {connectSender} from './hybrid-connections/sender.js';
 export type {SenderOptions} from './hybrid-connections/sender.js';
+export {
+  connectMuxSender,
+  muxSessionOver,
+  openMuxListener,
+} from './hybrid-connections/mux-clients.js';
+export type {MuxListenerOptions, MuxTuning} from './hybrid-connections/mux-clients.js';
 export {WebSocketState} from './hybrid-connections/web-socket.js';
 export type {
   Message,
@@ -78,4 +84,4 @@ export {encodeFrame} from './mux/frame-encoder.js';
 export {MuxSession, SessionState} from './mux/session.js';
 export type {MuxClock, MuxSessionOptions, MuxTransport} from './mux/session.js';
 export {MuxStream} from './mux/stream.js';
-export {describeMuxErrorCode, muxCloseCode} from './mux/wire-errors.js';
+export {describeMuxErrorCode, goAwayCodeFor, muxCloseCode} from './mux/wire-errors.js';

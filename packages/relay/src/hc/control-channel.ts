@@ -39,7 +39,6 @@ export interface ControlChannelOptions {
  * 1008 when the token lapses.
  */
 export class ControlChannel implements Listener {
-  readonly kind = 'classic';
   readonly draining = false;
   readonly trackingId: string;
   readonly entity: string;
@@ -214,3 +213,8 @@ const IGNORED_SINK: ResponseSink = {
   respond: () => undefined,
   abandon: () => undefined,
 };
+
+/** Narrows a listener to a classic control channel, for {@link ListenerRegistry.pick}. */
+export function isControlChannel(listener: Listener): listener is ControlChannel {
+  return listener instanceof ControlChannel;
+}

@@ -1,8 +1,6 @@
 /** What the registry needs to know of a listener connection. */
 export interface Listener {
   readonly trackingId: string;
-  /** `classic`: a Hybrid Connections control channel; `mux`: a Porthole mux connection. */
-  readonly kind: 'classic' | 'mux';
   /** A draining listener (mux GOAWAY) gets no new work but keeps what it has. */
   readonly draining: boolean;
 }
@@ -39,15 +37,15 @@ export class ListenerRegistry<L extends Listener> {
     if (entry.listeners.length === 0) this.#byEntity.delete(entity);
   }
 
-  /** The next listener of `kind` for `entity` that takes new work, or `undefined`. */
-  pick(entity: string, kind: Listener['kind']): L | undefined {
+  /** The next listener of the wanted kind for `entity` that takes new work, or `undefined`. */
+  pick<K extends L>(entity: string, wanted: (listener: L) => listener is K): K | undefined {
     const entry = this.#byEntity.get(entity);
     if (!entry) return undefined;
     const {listeners} = entry;
     for (let i = 0; i < listeners.length; i++) {
       const index = (entry.next + i) % listeners.length;
       const candidate = listeners[index];
-      if (candidate && candidate.kind === kind && !candidate.draining) {
+      if (candidate && wanted(candidate) && !candidate.draining) {
         entry.next = index + 1;
         return candidate;
       }

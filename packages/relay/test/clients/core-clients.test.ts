@@ -36,8 +36,9 @@ function nextMessage(socket: WebSocketLike): Promise<Message> {
 
 function echo(socket: WebSocketLike): void {
   socket.binaryType = 'arraybuffer';
-  socket.addEventListener('message', ((event: {data: string | ArrayBuffer}) =>
-    socket.send(event.data)));
+  socket.addEventListener('message', (event: {data: string | ArrayBuffer}) =>
+    socket.send(event.data),
+  );
 }
 
 async function openListener(

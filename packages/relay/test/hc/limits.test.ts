@@ -261,6 +261,7 @@ describe('HTTP input', () => {
       listeners: 0,
       pendingAccepts: 0,
       pendingRequestRendezvous: 0,
+      muxStreams: 0,
       openWebSockets: 0,
     });
     await stillServes();
