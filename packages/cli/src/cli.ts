@@ -20,14 +20,19 @@ export class Cli {
 
   /** Runs the command and resolves with its exit code; it never rejects. */
   async run(): Promise<number> {
-    const [name, ...rest] = this.#args;
-    const verbose = rest.includes('--verbose');
+    const [name] = this.#args;
+    const verbose = this.#args.includes('--verbose');
     try {
       if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
         this.#context.stdout.write(overview());
         return ExitCode.OK;
       }
-      const command = COMMANDS.find((candidate) => candidate.name === name);
+      // Verbs are one or two words ("version", "relay serve"); the longest match wins.
+      const command = BY_LENGTH.find((candidate) => {
+        const words = candidate.name.split(' ');
+        return words.every((word, i) => this.#args[i] === word);
+      });
+      const rest = this.#args.slice(command ? command.name.split(' ').length : 1);
       if (!command) {
         throw new CliUsageError(
           `unknown command ${JSON.stringify(name)}`,
@@ -64,6 +69,9 @@ export class Cli {
     return ExitCode.FAILURE;
   }
 }
+
+/** Commands with more words first, so that the longest match wins. */
+const BY_LENGTH = [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

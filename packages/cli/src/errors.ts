@@ -1,7 +1,7 @@
 import {PortholeError} from '@porthole/core';
 
 /** Stable error codes raised by `@porthole/cli`, listed in `docs/errors.md`. */
-export type CliErrorCode = 'ERR_CLI_USAGE';
+export type CliErrorCode = 'ERR_CLI_USAGE' | 'ERR_CLI_INPUT';
 
 /** A command line that cannot be run as written; `hint` says what would work. */
 export class CliUsageError extends PortholeError<CliErrorCode> {
@@ -10,6 +10,13 @@ export class CliUsageError extends PortholeError<CliErrorCode> {
   constructor(message: string, hint: string) {
     super('ERR_CLI_USAGE', message);
     this.hint = hint;
+  }
+}
+
+/** An input the command line names cannot be used: a file that cannot be read, say. */
+export class CliInputError extends PortholeError<CliErrorCode> {
+  constructor(message: string, options?: {cause?: unknown}) {
+    super('ERR_CLI_INPUT', message, options);
   }
 }
 

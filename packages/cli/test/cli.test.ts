@@ -40,7 +40,8 @@ describe('Cli', () => {
     const help = await porthole('--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: porthole <command> [options]');
-    expect(help.stdout).toMatch(/^ {2}version {2}Print the version of porthole/m);
+    expect(help.stdout).toMatch(/^ {2}version +Print the version of porthole/m);
+    expect(help.stdout).toMatch(/^ {2}relay serve +Run a Hybrid Connections–compatible relay/m);
     expect(await porthole()).toEqual(help);
   });
 

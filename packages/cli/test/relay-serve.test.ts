@@ -1,0 +1,180 @@
+import {spawn} from 'node:child_process';
+import type {ChildProcessByStdio} from 'node:child_process';
+import {once} from 'node:events';
+import {createServer} from 'node:net';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {createInterface} from 'node:readline';
+import type {Readable} from 'node:stream';
+import {fileURLToPath} from 'node:url';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {WebSocket} from 'ws';
+
+import {connectSender, createSasToken, HybridConnectionListener} from '@porthole/core/protocol';
+import type {WebSocketLike} from '@porthole/core/protocol';
+
+const bin = fileURLToPath(new URL('../bin/porthole.js', import.meta.url));
+const webSocket = (
+  url: string,
+  {protocols, headers}: {protocols: string[]; headers: Record<string, string>},
+) => new WebSocket(url, protocols, {headers}) as unknown as WebSocketLike;
+
+let dataDir: string;
+const children: ChildProcessByStdio<null, Readable, Readable>[] = [];
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'porthole-relay-serve-'));
+});
+afterEach(async () => {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  }
+  await rm(dataDir, {recursive: true, force: true});
+});
+
+function serve(...args: string[]) {
+  const child = spawn(process.execPath, [bin, 'relay', 'serve', '--data-dir', dataDir, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const listening = new Promise<string>((resolve, reject) => {
+    createInterface({input: child.stdout}).on('line', (line) => {
+      const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`relay exited ${code}: ${stderr}`)));
+  });
+  // Tests of failures never wait for the line; their rejection is expected.
+  listening.catch(() => undefined);
+  return {child, listening, stderr: () => stderr};
+}
+
+async function token(url: string, path: string, rule = 'dev', key = 's3cret'): Promise<string> {
+  return createSasToken({
+    resource: `${url}/${path}`,
+    keyName: rule,
+    key,
+    expiresAt: Math.floor(Date.now() / 1000) + 600,
+  });
+}
+
+describe('porthole relay serve', () => {
+  it('serves listeners and senders, prints its URL, and stops cleanly on SIGTERM', async () => {
+    const relay = serve(
+      '--listen',
+      '127.0.0.1:0',
+      '--hybrid-connection',
+      'clusters/dev',
+      '--sas-key',
+      'dev=s3cret',
+    );
+    const url = await relay.listening;
+    const ws = url.replace(/^http/, 'ws');
+    const listener = await HybridConnectionListener.open({
+      address: `${ws}/$hc/clusters/dev`,
+      token: () => token(url, 'clusters/dev'),
+      webSocket,
+      onAccept: (offer) => {
+        void offer.accept().then((socket) => {
+          socket.addEventListener('message', ((event: {data: string}) =>
+            socket.send(`echo: ${event.data}`)));
+        });
+      },
+    });
+    const sender = await connectSender({
+      address: `${ws}/$hc/clusters/dev`,
+      token: await token(url, 'clusters/dev'),
+      webSocket,
+    });
+    const reply = new Promise<string>((resolve) => {
+      sender.addEventListener('message', ((event: {data: string}) => resolve(event.data)));
+    });
+    sender.send('hello');
+    expect(await reply).toBe('echo: hello');
+
+    relay.child.kill('SIGTERM');
+    const [code] = (await once(relay.child, 'exit')) as [number];
+    expect(code).toBe(0);
+    expect(await listener.closed).toEqual({code: 1001, reason: 'RelayShuttingDown'});
+    expect(relay.stderr()).toContain('relay: stopping (SIGTERM)');
+    expect(relay.stderr()).not.toContain('s3cret');
+  });
+
+  it('keeps its hybrid connections and keys in the data directory across restarts', async () => {
+    const first = serve(
+      '--listen',
+      '127.0.0.1:0',
+      '--hybrid-connection',
+      'kept',
+      '--sas-key',
+      'dev=s3cret',
+    );
+    await first.listening;
+    first.child.kill('SIGINT');
+    await once(first.child, 'exit');
+
+    const second = serve('--listen', '127.0.0.1:0');
+    const url = await second.listening;
+    const listener = await HybridConnectionListener.open({
+      address: `${url.replace(/^http/, 'ws')}/$hc/kept`,
+      token: () => token(url, 'kept'),
+      webSocket,
+    });
+    listener.close();
+  });
+
+  it.each([
+    [
+      ['--listen', 'localhost'],
+      'error ERR_CLI_USAGE: --listen must be HOST:PORT (got "localhost")',
+    ],
+    [
+      ['--listen', '127.0.0.1:70000'],
+      'error ERR_CLI_USAGE: --listen must be HOST:PORT (got "127.0.0.1:70000")',
+    ],
+    [['--tls-cert', 'a.pem'], 'error ERR_CLI_USAGE: --tls-cert and --tls-key go together'],
+    [['--sas-key', 'no-equals-sign'], 'error ERR_CLI_USAGE: --sas-key must be RULE=KEY'],
+    [['--bogus'], "error ERR_CLI_USAGE: Unknown option '--bogus'"],
+  ])('exits 2 for %j', async (args, message) => {
+    const {child} = serve(...args);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toMatch(
+      new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
+  });
+
+  it('exits 1 with ERR_CLI_INPUT for unreadable TLS files and ERR_RELAY_LISTEN_FAILED for a taken port', async () => {
+    const missing = serve(
+      '--tls-cert',
+      join(dataDir, 'no.crt'),
+      '--tls-key',
+      join(dataDir, 'no.key'),
+    );
+    const [code] = (await once(missing.child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(missing.stderr()).toContain(
+      `error ERR_CLI_INPUT: Cannot read --tls-cert ${join(dataDir, 'no.crt')}: ENOENT`,
+    );
+
+    const blocker = createServer();
+    blocker.listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as {port: number}).port;
+    const taken = serve('--listen', `127.0.0.1:${port}`);
+    const [takenCode] = (await once(taken.child, 'exit')) as [number];
+    blocker.close();
+    expect(takenCode).toBe(1);
+    expect(taken.stderr()).toContain(
+      `error ERR_RELAY_LISTEN_FAILED: Cannot listen on 127.0.0.1:${port}`,
+    );
+  });
+});
