@@ -82,8 +82,9 @@ describe('porthole relay serve', () => {
       webSocket,
       onAccept: (offer) => {
         void offer.accept().then((socket) => {
-          socket.addEventListener('message', ((event: {data: string}) =>
-            socket.send(`echo: ${event.data}`)));
+          socket.addEventListener('message', (event: {data: string}) =>
+            socket.send(`echo: ${event.data}`),
+          );
         });
       },
     });
@@ -93,7 +94,7 @@ describe('porthole relay serve', () => {
       webSocket,
     });
     const reply = new Promise<string>((resolve) => {
-      sender.addEventListener('message', ((event: {data: string}) => resolve(event.data)));
+      sender.addEventListener('message', (event: {data: string}) => resolve(event.data));
     });
     sender.send('hello');
     expect(await reply).toBe('echo: hello');

@@ -8,7 +8,6 @@ export type CoreErrorCode =
   | 'ERR_SAS_TOKEN_MALFORMED'
   | 'ERR_SAS_TOKEN_EXPIRED'
   | 'ERR_SAS_SIGNATURE_INVALID'
-  | 'ERR_SAS_SCOPE_MISMATCH'
   // Hybrid Connections addresses, control-channel messages and client handshakes.
   | 'ERR_HC_ADDRESS_INVALID'
   | 'ERR_HC_MESSAGE_INVALID'
@@ -56,10 +55,7 @@ export class KubeconfigError extends PortholeError<'ERR_KUBECONFIG_INVALID'> {
 
 /** A shared access signature that cannot be trusted; the message never quotes the token. */
 export class SasTokenError extends PortholeError<
-  | 'ERR_SAS_TOKEN_MALFORMED'
-  | 'ERR_SAS_TOKEN_EXPIRED'
-  | 'ERR_SAS_SIGNATURE_INVALID'
-  | 'ERR_SAS_SCOPE_MISMATCH'
+  'ERR_SAS_TOKEN_MALFORMED' | 'ERR_SAS_TOKEN_EXPIRED' | 'ERR_SAS_SIGNATURE_INVALID'
 > {}
 
 /**

@@ -6,7 +6,7 @@ import type {MuxStream} from '../mux/stream.js';
 import {SERVICE_BUS_AUTHORIZATION} from './constants.js';
 import {connectSender} from './sender.js';
 import type {SenderOptions} from './sender.js';
-import {WebSocketState, whenOpen, withReservedQuery} from './web-socket.js';
+import {preferBytes, WebSocketState, whenOpen, withReservedQuery} from './web-socket.js';
 import type {TokenPlacement, WebSocketFactory, WebSocketLike} from './web-socket.js';
 
 /** Mux limits and the clock, as a session takes them. */
@@ -17,7 +17,7 @@ export type MuxTuning = Omit<MuxSessionOptions, 'role' | 'onStream'>;
  * messages feed the session, its close ends it (PROTOCOL.md §1).
  */
 export function muxSessionOver(socket: WebSocketLike, options: MuxSessionOptions): MuxSession {
-  socket.binaryType = 'arraybuffer';
+  preferBytes(socket);
   const session = new MuxSession(
     {
       send: (bytes) => {
@@ -27,16 +27,16 @@ export function muxSessionOver(socket: WebSocketLike, options: MuxSessionOptions
     },
     options,
   );
-  socket.addEventListener('message', ((event: {data: unknown}) => {
+  socket.addEventListener('message', (event: {data: unknown}) => {
     const {data} = event;
     if (typeof data === 'string') session.receive(data);
     else if (data instanceof ArrayBuffer) session.receive(new Uint8Array(data));
     else if (ArrayBuffer.isView(data))
       session.receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  }));
-  socket.addEventListener('close', ((event: {code: number; reason: string}) => {
+  });
+  socket.addEventListener('close', (event: {code: number; reason: string}) => {
     session.transportClosed(event.code, event.reason);
-  }));
+  });
   return session;
 }
 
@@ -114,6 +114,7 @@ const TUNING_KEYS = [
   'maxOpenPropertiesBytes',
   'maxStreams',
   'maxConnectionWindow',
+  'maxStreamWindow',
   'maxPingsPerSecond',
   'pingIntervalMs',
   'idleTimeoutMs',

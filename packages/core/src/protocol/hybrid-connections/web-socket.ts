@@ -98,7 +98,7 @@ export function whenOpen(
 
 /** Calls `onMessage` with each message as a string (text) or bytes (binary). */
 export function onMessages(socket: WebSocketLike, onMessage: (message: Message) => void): void {
-  socket.binaryType = 'arraybuffer';
+  preferBytes(socket);
   socket.addEventListener('message', (event: MessageEventLike) => {
     const {data} = event;
     if (typeof data === 'string') onMessage(data);
@@ -106,6 +106,15 @@ export function onMessages(socket: WebSocketLike, onMessage: (message: Message) 
     else if (ArrayBuffer.isView(data))
       onMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   });
+}
+
+/**
+ * Has binary messages arrive as bytes rather than Blobs (the browser default). Node's `ws`
+ * already gives Buffers, which are Uint8Arrays; switching it to `arraybuffer` would copy each
+ * message, so it is left alone.
+ */
+export function preferBytes(socket: WebSocketLike): void {
+  if (socket.binaryType === 'blob') socket.binaryType = 'arraybuffer';
 }
 
 /** Settles when the socket closes, with its code and reason. */

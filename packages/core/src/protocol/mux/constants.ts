@@ -102,6 +102,8 @@ export interface MuxLimits {
   maxStreams: number;
   /** The credit this endpoint may commit across all its streams (PROTOCOL.md §5.3). */
   maxConnectionWindow: number;
+  /** How far one stream's receive window may grow when credit, not the reader, is what holds the sender back (PROTOCOL.md §5.2). */
+  maxStreamWindow: number;
   /** PINGs without `ACK` accepted per second before the peer is cut off (PROTOCOL.md §6.2). */
   maxPingsPerSecond: number;
   /** How often a keepalive PING is sent; 0 sends none (PROTOCOL.md §6.1). */
@@ -119,6 +121,7 @@ export const MUX_DEFAULTS: Readonly<MuxLimits> = Object.freeze({
   maxOpenPropertiesBytes: 16_384,
   maxStreams: 256,
   maxConnectionWindow: 67_108_864,
+  maxStreamWindow: 16_777_216,
   maxPingsPerSecond: 20,
   pingIntervalMs: 20_000,
   idleTimeoutMs: 40_000,

@@ -137,6 +137,9 @@ export class MuxSession {
 
   // PROTOCOL.md §3.5, §6.1, §6.2.
   readonly #pings = new Map<number, PendingPing>();
+  /** Smoothed round-trip time from PING ACKs, for window growth (PROTOCOL.md §5.2). */
+  #rtt: number | undefined;
+  #rttProbe = false;
   #pingCounter = 0;
   #pingWindowStart = 0;
   #pingsInWindow = 0;
@@ -156,6 +159,7 @@ export class MuxSession {
       maxOpenPropertiesBytes: options.maxOpenPropertiesBytes ?? MUX_DEFAULTS.maxOpenPropertiesBytes,
       maxStreams: options.maxStreams ?? MUX_DEFAULTS.maxStreams,
       maxConnectionWindow: options.maxConnectionWindow ?? MUX_DEFAULTS.maxConnectionWindow,
+      maxStreamWindow: options.maxStreamWindow ?? MUX_DEFAULTS.maxStreamWindow,
       maxPingsPerSecond: options.maxPingsPerSecond ?? MUX_DEFAULTS.maxPingsPerSecond,
       pingIntervalMs: options.pingIntervalMs ?? MUX_DEFAULTS.pingIntervalMs,
       idleTimeoutMs: options.idleTimeoutMs ?? MUX_DEFAULTS.idleTimeoutMs,
@@ -182,6 +186,10 @@ export class MuxSession {
       release: (channel) => {
         this.#release(channel);
       },
+      maxStreamWindow: this.#limits.maxStreamWindow,
+      mayCommit: (bytes) => this.#committed() + bytes <= this.#limits.maxConnectionWindow,
+      now: () => this.#clock.now(),
+      rtt: () => this.#measuredRtt(),
     };
     this.#settleClosed = withResolvers<undefined>({handled: true});
     this.closed = this.#settleClosed.promise;
@@ -502,7 +510,10 @@ export class MuxSession {
       const pending = this.#pings.get(key);
       if (pending === undefined) return;
       this.#pings.delete(key);
-      pending.resolve(this.#clock.now() - pending.sentAt);
+      const sample = this.#clock.now() - pending.sentAt;
+      // RFC 6298 §2 smoothing: one noisy sample moves the estimate an eighth of the way.
+      this.#rtt = this.#rtt === undefined ? sample : this.#rtt + (sample - this.#rtt) / 8;
+      pending.resolve(sample);
       return;
     }
     // PROTOCOL.md §6.2: count PINGs per second; past the limit the peer is cut off.
@@ -588,6 +599,23 @@ export class MuxSession {
     if (!this.#streams.delete(channel.id)) return;
     if (this.#isLocal(channel.id)) this.#localStreams--;
     else this.#peerStreams--;
+  }
+
+  /**
+   * The smoothed round-trip time, or `undefined` before any PING came back; the first call
+   * sends one, so that a stream's first grants start the measurement its window growth needs
+   * (PROTOCOL.md §5.2) without waiting for the keepalive.
+   */
+  #measuredRtt(): number | undefined {
+    if (this.#rtt === undefined && !this.#rttProbe && this.#state === SessionState.OPEN) {
+      this.#rttProbe = true;
+      this.#sendPing({
+        sentAt: this.#clock.now(),
+        resolve: () => undefined,
+        reject: () => undefined,
+      });
+    }
+    return this.#rtt;
   }
 
   /** PROTOCOL.md §5.3: the credit committed across all streams. */

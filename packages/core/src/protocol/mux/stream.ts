@@ -29,8 +29,8 @@ export interface MuxStreamInit {
  *
  * - Writes wait for send credit, so `writer.ready` and `await writer.write()` are backpressure;
  *   chunks go out as DATA frames of at most 64 KiB. Closing the writable sends `FIN`.
- * - The readable grants credit back as it is read, so an unread stream holds at most
- *   `INITIAL_WINDOW` bytes, and stalls only itself. It closes on the peer's `FIN`. Cancelling it
+ * - The readable grants credit back as it is read, so an unread stream holds at most its
+ *   window — `INITIAL_WINDOW`, grown only while the reader keeps up — and stalls only itself. It closes on the peer's `FIN`. Cancelling it
  *   before that resets the stream with `CANCEL`, since RST is the only way to stop a sender.
  * - A reset, from either side, errors both sides with `ERR_MUX_STREAM_RESET` (or
  *   `ERR_MUX_STREAM_REFUSED` when the peer refused the stream; it is safe to retry), and the
@@ -92,6 +92,14 @@ export interface StreamHost {
   send(frame: Frame): void;
   /** The stream is over: forget it, and stop counting its credit (PROTOCOL.md §5.3). */
   release(channel: StreamChannel): void;
+  /** The largest window a stream may grow to (PROTOCOL.md §5.2). */
+  readonly maxStreamWindow: number;
+  /** Whether `bytes` more credit stays within the connection's cap (PROTOCOL.md §5.3). */
+  mayCommit(bytes: number): boolean;
+  /** The session clock, in milliseconds. */
+  now(): number;
+  /** The smoothed round-trip time; `undefined` until a PING has come back (asking starts one). */
+  rtt(): number | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -116,8 +124,10 @@ export class StreamChannel {
   #creditWaiter: Resolvers<undefined> | undefined;
   #writableController!: WritableStreamDefaultController;
 
-  // Receive direction (PROTOCOL.md §5.2): INITIAL_WINDOW = recvWindow + unconsumed + ungranted.
+  // Receive direction (PROTOCOL.md §5.2): window = recvWindow + unconsumed + ungranted.
+  #window = INITIAL_WINDOW;
   #recvWindow = INITIAL_WINDOW;
+  #lastGrantAt: number;
   readonly #inbox: Uint8Array[] = [];
   #unconsumed = 0;
   #ungranted = 0;
@@ -134,6 +144,7 @@ export class StreamChannel {
   constructor(id: number, properties: Record<string, unknown>, host: StreamHost) {
     this.id = id;
     this.#host = host;
+    this.#lastGrantAt = host.now();
     // highWaterMark 0: `pull` runs only while a reader waits, so a chunk handed over is consumed.
     const readable = new ReadableStream<Uint8Array>(
       {
@@ -306,13 +317,25 @@ export class StreamChannel {
   }
 
   /**
-   * PROTOCOL.md §5.2: credit goes back as the reader consumes, batched at half the window. The
-   * window never grows past INITIAL_WINDOW, so the cap of §5.3 holds without a check here.
+   * PROTOCOL.md §5.2: credit goes back as the reader consumes, batched at half the window. When
+   * half a window is consumed within two round trips of the last grant, the window is what
+   * holds the sender back (the path's bandwidth-delay product exceeds it), not the reader: the
+   * window doubles, up to `maxStreamWindow` and within the connection's cap (§5.3).
    */
   #grant(): void {
-    if (this.#finReceived || this.#ungranted < INITIAL_WINDOW / 2) return;
-    const increment = this.#ungranted;
+    if (this.#finReceived || this.#ungranted < this.#window / 2) return;
+    let increment = this.#ungranted;
     this.#ungranted = 0;
+    const now = this.#host.now();
+    const rtt = this.#host.rtt();
+    // A millisecond floor: the default clock counts whole milliseconds.
+    const windowBound = rtt !== undefined && now - this.#lastGrantAt < 2 * Math.max(rtt, 1);
+    this.#lastGrantAt = now;
+    const growth = Math.min(this.#window, this.#host.maxStreamWindow - this.#window);
+    if (windowBound && growth > 0 && this.#host.mayCommit(growth)) {
+      this.#window += growth;
+      increment += growth;
+    }
     this.#recvWindow += increment;
     this.#host.send({type: 'WINDOW', streamId: this.id, increment});
   }

@@ -235,3 +235,66 @@ describe('MuxSession flow control', () => {
     dialer.close();
   });
 });
+
+describe('MuxSession window growth (PROTOCOL.md §5.2)', () => {
+  /**
+   * A stream whose reader takes each chunk as it arrives. The probe PING its first grant sends
+   * is answered at once, so the round trip is 0 ms (counted as the 1 ms floor).
+   */
+  async function fastStream(options: Parameters<typeof rawPeer>[0] = {}) {
+    const peer = rawPeer(options);
+    peer.feed({type: 'OPEN', streamId: 1, properties: {}});
+    const reader = peer.accepted[0]?.readable.getReader();
+    if (!reader) throw new Error('no stream');
+    /** Feeds `chunks` DATA frames, reads them, answers any PING, and returns the WINDOW increments sent. */
+    const exchange = async (chunks: number, gapMs = 0) => {
+      const increments: number[] = [];
+      for (let i = 0; i < chunks; i++) {
+        peer.feed(data(1, DATA_CHUNK_SIZE));
+        await reader.read();
+        await settle();
+        for (const frame of peer.transport.take()) {
+          if (frame.type === 'WINDOW') increments.push(frame.increment);
+          if (frame.type === 'PING' && !frame.ack)
+            peer.feed({type: 'PING', ack: true, opaque: frame.opaque});
+        }
+        peer.clock.advance(gapMs);
+      }
+      return increments;
+    };
+    return {exchange};
+  }
+
+  it('doubles the window when half of it is read within two round trips of the last grant', async () => {
+    const {exchange} = await fastStream();
+    // First grant: no round trip known yet (its probe PING goes out), so no growth.
+    expect(await exchange(4)).toEqual([INITIAL_WINDOW / 2, INITIAL_WINDOW / 2 + INITIAL_WINDOW]);
+    // Window 512 KiB: a grant every 256 KiB, which doubles it again; then 1 MiB: every 512 KiB.
+    expect(await exchange(4)).toEqual([INITIAL_WINDOW + 2 * INITIAL_WINDOW]);
+    expect(await exchange(8)).toEqual([2 * INITIAL_WINDOW + 4 * INITIAL_WINDOW]);
+  });
+
+  it('keeps the window when grants are further apart than two round trips', async () => {
+    const {exchange} = await fastStream();
+    expect(await exchange(8, 5)).toEqual([
+      INITIAL_WINDOW / 2,
+      INITIAL_WINDOW / 2,
+      INITIAL_WINDOW / 2,
+      INITIAL_WINDOW / 2,
+    ]);
+  });
+
+  it('grows no further than maxStreamWindow, nor beyond maxConnectionWindow', async () => {
+    const capped = await fastStream({maxStreamWindow: 2 * INITIAL_WINDOW});
+    await capped.exchange(4);
+    expect(await capped.exchange(8)).toEqual([INITIAL_WINDOW, INITIAL_WINDOW]);
+
+    const tight = await fastStream({maxConnectionWindow: INITIAL_WINDOW});
+    expect(await tight.exchange(8)).toEqual([
+      INITIAL_WINDOW / 2,
+      INITIAL_WINDOW / 2,
+      INITIAL_WINDOW / 2,
+      INITIAL_WINDOW / 2,
+    ]);
+  });
+});
