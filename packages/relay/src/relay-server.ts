@@ -269,17 +269,19 @@ export class RelayServer {
     const token = header(request, SERVICE_BUS_AUTHORIZATION) ?? target.token;
     const host = requestHost(request.headers.host);
 
-    if (target.action === HcAction.LISTEN) {
-      const granted = await this.#authorizer.authorize({
-        token,
-        host,
-        entity: entity.name,
-        right: AccessRight.LISTEN,
-      });
+    const right = target.action === HcAction.LISTEN ? AccessRight.LISTEN : AccessRight.SEND;
+    let expiresAt = Infinity;
+    // §1.1: a listener always needs a token; a sender unless the entity waives client authorization.
+    if (right === AccessRight.LISTEN || entity.requiresClientAuthorization) {
+      const granted = await this.#authorizer.authorize({token, host, entity: entity.name, right});
       if ('status' in granted) {
         rejectHandshake(socket, granted.status, granted.description, id);
         return;
       }
+      expiresAt = granted.expiresAt;
+    }
+
+    if (target.action === HcAction.LISTEN) {
       if (this.#listeners.count(entity.name) >= this.#limits.maxListenersPerEntity) {
         rejectHandshake(
           socket,
@@ -291,37 +293,16 @@ export class RelayServer {
       }
       if (offersMux(request)) {
         this.#muxUpgrader.upgrade(request, socket, head, MUX_SUBPROTOCOL, (webSocket) => {
-          this.#addMuxConnection(
-            webSocket,
-            'listener',
-            request,
-            entity.name,
-            id,
-            granted.expiresAt,
-          );
+          this.#addMuxConnection(webSocket, 'listener', request, entity.name, id, expiresAt);
         });
         return;
       }
       this.#controlUpgrader.upgrade(request, socket, head, undefined, (webSocket) => {
-        this.#addListener(webSocket, entity.name, id, granted.expiresAt, this.#origin(request));
+        this.#addListener(webSocket, entity.name, id, expiresAt, this.#origin(request));
       });
       return;
     }
 
-    let expiresAt = Infinity;
-    if (entity.requiresClientAuthorization) {
-      const granted = await this.#authorizer.authorize({
-        token,
-        host,
-        entity: entity.name,
-        right: AccessRight.SEND,
-      });
-      if ('status' in granted) {
-        rejectHandshake(socket, granted.status, granted.description, id);
-        return;
-      }
-      expiresAt = granted.expiresAt;
-    }
     // A sender that offers the mux gets it when a mux listener is there to switch its streams
     // to; otherwise it takes the classic rendezvous like any Hybrid Connections sender.
     if (offersMux(request) && this.#listeners.pick(entity.name, isMuxConnection)) {

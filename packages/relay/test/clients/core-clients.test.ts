@@ -10,8 +10,8 @@ import {connectSender, HybridConnectionListener} from '@porthole/core/protocol';
 import type {Message, WebSocketLike} from '@porthole/core/protocol';
 
 import {nodeWebSocket} from '../fixtures/node-web-socket.js';
-import {Peer} from '../fixtures/peer.js';
-import {RULE, removeTestPki, startTestRelay} from '../fixtures/test-relay.js';
+import {startHycoListener, startHycoSender} from '../fixtures/hyco-peers.js';
+import {removeTestPki, startTestRelay} from '../fixtures/test-relay.js';
 import type {TestRelay} from '../fixtures/test-relay.js';
 
 let relay: TestRelay;
@@ -129,16 +129,7 @@ describe.each([
 
   it('interoperate with hyco-ws on the other end, both ways', async () => {
     relay = await startTestRelay({tls});
-    const hycoListener = Peer.start(
-      'hyco-ws-listener.cjs',
-      {
-        url: `${relay.wsOrigin}/$hc/hyco?sb-hc-action=listen`,
-        resource: `http://127.0.0.1:${relay.port}/hyco`,
-        keyName: RULE.name,
-        key: RULE.key,
-      },
-      relay.peerEnv,
-    );
+    const hycoListener = startHycoListener(relay, 'hyco-ws', 'hyco');
     cleanups.push(() => hycoListener.stop());
     await hycoListener.waitFor((e) => e.event === 'listening');
     const sender = await connectSender({
@@ -153,21 +144,15 @@ describe.each([
     await hycoListener.stop();
 
     await openListener();
-    const hycoSender = Peer.start(
-      'hyco-ws-sender.cjs',
-      {
-        url: `${relay.wsOrigin}/$hc/hyco?sb-hc-action=connect`,
-        token: await relay.token('hyco'),
-        auth: 'header',
-        sequential: 10,
-        parallel: 10,
-        messages: [
-          {kind: 'text', bytes: 100},
-          {kind: 'binary', bytes: 100_000},
-        ],
-      },
-      relay.peerEnv,
-    );
+    const hycoSender = await startHycoSender(relay, 'hyco', {
+      auth: 'header',
+      sequential: 10,
+      parallel: 10,
+      messages: [
+        {kind: 'text', bytes: 100},
+        {kind: 'binary', bytes: 100_000},
+      ],
+    });
     cleanups.push(() => hycoSender.stop());
     expect(
       await hycoSender.waitFor((e) => e.event === 'done' || e.event === 'failed', 60_000),

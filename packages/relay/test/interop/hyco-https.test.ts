@@ -7,8 +7,9 @@ import type {IncomingHttpHeaders} from 'node:http';
 import {request as httpsRequest} from 'node:https';
 import {afterAll, afterEach, describe, expect, it} from 'vitest';
 
+import {startHycoListener} from '../fixtures/hyco-peers.js';
 import {Peer} from '../fixtures/peer.js';
-import {RULE, removeTestPki, startTestRelay} from '../fixtures/test-relay.js';
+import {removeTestPki, startTestRelay} from '../fixtures/test-relay.js';
 import type {TestRelay} from '../fixtures/test-relay.js';
 
 let relay: TestRelay;
@@ -71,16 +72,7 @@ function send(
 }
 
 async function startListener(): Promise<Peer> {
-  const peer = Peer.start(
-    'hyco-https-listener.cjs',
-    {
-      url: `${relay.wsOrigin}/$hc/hycohttp?sb-hc-action=listen`,
-      resource: `http://127.0.0.1:${relay.port}/hycohttp`,
-      keyName: RULE.name,
-      key: RULE.key,
-    },
-    relay.peerEnv,
-  );
+  const peer = startHycoListener(relay, 'hyco-https', 'hycohttp');
   peers.push(peer);
   await peer.waitFor((e) => e.event === 'listening');
   return peer;

@@ -7,8 +7,9 @@ import {afterAll, afterEach, describe, expect, it} from 'vitest';
 import {WebSocket} from 'ws';
 
 import {closeOf, handshake} from '../fixtures/handshake.js';
+import {startHycoListener} from '../fixtures/hyco-peers.js';
 import {Peer} from '../fixtures/peer.js';
-import {RULE, removeTestPki, startTestRelay} from '../fixtures/test-relay.js';
+import {removeTestPki, startTestRelay} from '../fixtures/test-relay.js';
 import type {TestRelay} from '../fixtures/test-relay.js';
 
 let relay: TestRelay;
@@ -36,18 +37,10 @@ describe.each([
 ])('listener lifetime over $transport', ({tls}) => {
   it('keeps a hyco-ws listener whose short-lived token it renews, and still pairs senders with it', async () => {
     relay = await startTestRelay({tls});
-    const listener = Peer.start(
-      'hyco-ws-listener.cjs',
-      {
-        url: `${relay.wsOrigin}/$hc/hyco?sb-hc-action=listen`,
-        resource: `http://127.0.0.1:${relay.port}/hyco`,
-        keyName: RULE.name,
-        key: RULE.key,
-        tokenSeconds: 2,
-        renewEveryMs: 700,
-      },
-      relay.peerEnv,
-    );
+    const listener = startHycoListener(relay, 'hyco-ws', 'hyco', {
+      tokenSeconds: 2,
+      renewEveryMs: 700,
+    });
     peers.push(listener);
     await listener.waitFor((e) => e.event === 'listening');
     await new Promise((resolve) => setTimeout(resolve, 3500));
@@ -88,16 +81,7 @@ describe.each([
 
   it('drops a frozen hyco-ws listener after two missed pings; thawed, it reconnects', async () => {
     relay = await startTestRelay({tls, limits: {keepAliveIntervalMs: 300}});
-    const listener = Peer.start(
-      'hyco-ws-listener.cjs',
-      {
-        url: `${relay.wsOrigin}/$hc/hyco?sb-hc-action=listen`,
-        resource: `http://127.0.0.1:${relay.port}/hyco`,
-        keyName: RULE.name,
-        key: RULE.key,
-      },
-      relay.peerEnv,
-    );
+    const listener = startHycoListener(relay, 'hyco-ws', 'hyco');
     peers.push(listener);
     await listener.waitFor((e) => e.event === 'listening');
     listener.signal('SIGSTOP');

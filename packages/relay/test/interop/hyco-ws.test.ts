@@ -7,8 +7,9 @@ import {once} from 'node:events';
 import {afterAll, afterEach, describe, expect, it} from 'vitest';
 import {WebSocket} from 'ws';
 
+import {startHycoListener, startHycoSender} from '../fixtures/hyco-peers.js';
 import {Peer} from '../fixtures/peer.js';
-import {RULE, removeTestPki, startTestRelay} from '../fixtures/test-relay.js';
+import {removeTestPki, startTestRelay} from '../fixtures/test-relay.js';
 import type {TestRelay} from '../fixtures/test-relay.js';
 
 let relay: TestRelay;
@@ -22,17 +23,7 @@ afterEach(async () => {
 afterAll(removeTestPki);
 
 function hycoListener(path = 'hyco', extra: Record<string, unknown> = {}): Peer {
-  const peer = Peer.start(
-    'hyco-ws-listener.cjs',
-    {
-      url: `${relay.wsOrigin}/$hc/${path}?sb-hc-action=listen`,
-      resource: `http://127.0.0.1:${relay.port}/${path}`,
-      keyName: RULE.name,
-      key: RULE.key,
-      ...extra,
-    },
-    relay.peerEnv,
-  );
+  const peer = startHycoListener(relay, 'hyco-ws', path, extra);
   peers.push(peer);
   return peer;
 }
@@ -106,18 +97,12 @@ describe.each([
     relay = await startTestRelay({tls});
     const listener = hycoListener();
     await listener.waitFor((e) => e.event === 'listening');
-    const sender = Peer.start(
-      'hyco-ws-sender.cjs',
-      {
-        url: `${relay.wsOrigin}/$hc/hyco?sb-hc-action=connect`,
-        token: await relay.token('hyco'),
-        auth: 'header',
-        sequential: 100,
-        parallel: 20,
-        messages: [{kind: 'text', bytes: 64}],
-      },
-      relay.peerEnv,
-    );
+    const sender = await startHycoSender(relay, 'hyco', {
+      auth: 'header',
+      sequential: 100,
+      parallel: 20,
+      messages: [{kind: 'text', bytes: 64}],
+    });
     peers.push(sender);
     expect(await sender.waitFor((e) => e.event === 'done' || e.event === 'failed', 60_000)).toEqual(
       {event: 'done', connections: 120, protocols: [null]},
@@ -133,23 +118,17 @@ describe.each([
     relay = await startTestRelay({tls});
     const listener = hycoListener();
     await listener.waitFor((e) => e.event === 'listening');
-    const sender = Peer.start(
-      'hyco-ws-sender.cjs',
-      {
-        url: `${relay.wsOrigin}/$hc/hyco?sb-hc-action=connect`,
-        token: await relay.token('hyco'),
-        auth: 'query',
-        protocols: ['chat', 'superchat'],
-        sequential: 3,
-        parallel: 0,
-        messages: [
-          {kind: 'text', bytes: 1000},
-          {kind: 'binary', bytes: 4096},
-          {kind: 'binary', bytes: 10 * 1024 * 1024},
-        ],
-      },
-      relay.peerEnv,
-    );
+    const sender = await startHycoSender(relay, 'hyco', {
+      auth: 'query',
+      protocols: ['chat', 'superchat'],
+      sequential: 3,
+      parallel: 0,
+      messages: [
+        {kind: 'text', bytes: 1000},
+        {kind: 'binary', bytes: 4096},
+        {kind: 'binary', bytes: 10 * 1024 * 1024},
+      ],
+    });
     peers.push(sender);
     expect(await sender.waitFor((e) => e.event === 'done' || e.event === 'failed', 60_000)).toEqual(
       {event: 'done', connections: 3, protocols: ['chat']},
