@@ -1,3 +1,2 @@
-// @porthole/agent-bridge: the cluster agent (`agent/`) and the localhost bridge for kubectl
-// (`bridge/`). Built by issue #4; it has no public API yet.
-export {};
+export {nodeWebSocketFactory} from './web-socket.js';
+export type {NodeWebSocketOptions} from './web-socket.js';
