@@ -1,2 +1,27 @@
+export {AgentBridgeError} from './errors.js';
+export type {AgentBridgeErrorCode} from './errors.js';
+export {stderrLogger} from './log.js';
+export type {Logger} from './log.js';
 export {nodeWebSocketFactory} from './web-socket.js';
 export type {NodeWebSocketOptions} from './web-socket.js';
+
+export {relayOrigin, tokenSource} from './tunnel/relay-target.js';
+export type {RelayCredential, RelayTarget, TunnelMode} from './tunnel/relay-target.js';
+
+export {Agent} from './agent/agent.js';
+export type {AgentOptions} from './agent/agent.js';
+export {passThrough} from './agent/authenticator.js';
+export type {AuthDecision, AuthRequest, Authenticator} from './agent/authenticator.js';
+export {inClusterEndpoint, kubeconfigEndpoint} from './agent/kube-endpoint.js';
+export type {AgentCredential, KubeEndpoint} from './agent/kube-endpoint.js';
+
+export {BridgeServer} from './bridge/bridge-server.js';
+export type {BridgeServerOptions, ClusterRegistration} from './bridge/bridge-server.js';
+export {BridgeClient} from './bridge/bridge-client.js';
+export type {BridgeStatus, HeldRegistration} from './bridge/bridge-client.js';
+export {BridgeDaemon} from './bridge/bridge-daemon.js';
+export type {RegisteredCluster, RegistrationRequest} from './bridge/bridge-daemon.js';
+export {BRIDGE_SERVER_DOMAIN, clusterServerName, ensureBridgeFiles} from './bridge/bridge-files.js';
+export type {BridgeFiles} from './bridge/bridge-files.js';
+export {addContext, contextKubeconfig, removeContext} from './bridge/kubeconfig-file.js';
+export type {BridgeContext} from './bridge/kubeconfig-file.js';

@@ -4,7 +4,7 @@ import type {AddressInfo} from 'node:net';
 import {afterEach, describe, expect, it} from 'vitest';
 import {WebSocketServer} from 'ws';
 
-import {CertificateAuthority} from '@porthole/testing';
+import {CertificateAuthority} from '@porthole/core';
 
 import {nodeWebSocketFactory} from '../src/index.js';
 

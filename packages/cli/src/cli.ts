@@ -65,6 +65,8 @@ export class Cli {
         : 'ERR_UNEXPECTED';
     const message = err instanceof Error ? err.message : String(err);
     stderr.write(`error ${code}: ${message}\n`);
+    const hint = typeof err === 'object' && err !== null && 'hint' in err ? err.hint : undefined;
+    if (typeof hint === 'string') stderr.write(`hint: ${hint}\n`);
     if (verbose && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
     return ExitCode.FAILURE;
   }

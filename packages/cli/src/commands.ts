@@ -20,4 +20,48 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     ],
     load: () => import('./commands/relay-serve.js'),
   },
+  {
+    name: 'agent run',
+    summary: 'Run the cluster agent: serve kubectl through the relay',
+    usage:
+      'porthole agent run --relay URL --hybrid-connection NAME (--sas-key-name RULE --sas-key KEY | --relay-token TOKEN) [--kubeconfig FILE] [--context NAME] [--tunnel auto|mux|websocket] [--drain-timeout SECONDS]',
+    examples: [
+      'PORTHOLE_SAS_KEY=… porthole agent run --relay wss://relay.example --hybrid-connection clusters/prod --sas-key-name agent',
+      'porthole agent run --relay ws://127.0.0.1:9350 --hybrid-connection clusters/dev --sas-key-name dev --sas-key s3cret --kubeconfig ~/.kube/config',
+    ],
+    load: () => import('./commands/agent-run.js'),
+  },
+  {
+    name: 'proxy',
+    summary:
+      "Serve a cluster to kubectl on 127.0.0.1 and write a context for it (Arc's az connectedk8s proxy)",
+    usage:
+      'porthole proxy -n CLUSTER --relay URL [--hybrid-connection NAME] (--sas-key-name RULE --sas-key KEY | --relay-token TOKEN) [--token SA-TOKEN] [--port 47011] [-f KUBECONFIG|-] [--kube-context NAME] [--daemon] [--tunnel auto|mux|websocket]',
+    examples: [
+      'porthole proxy -n prod --relay wss://relay.example --sas-key-name user --sas-key … --token "$SA_TOKEN"',
+      'porthole proxy -n prod --relay wss://relay.example --relay-token "$RELAY_TOKEN" -f ~/.kube/config --daemon',
+    ],
+    load: () => import('./commands/proxy.js'),
+  },
+  {
+    name: 'proxy status',
+    summary: 'Show the running bridge and the clusters it serves',
+    usage: 'porthole proxy status [--port 47011] [-o table|json]',
+    examples: ['porthole proxy status', 'porthole proxy status -o json'],
+    load: () => import('./commands/proxy-status.js'),
+  },
+  {
+    name: 'proxy stop',
+    summary: 'Stop the bridge and remove the contexts it wrote',
+    usage: 'porthole proxy stop [--port 47011]',
+    examples: ['porthole proxy stop'],
+    load: () => import('./commands/proxy-stop.js'),
+  },
+  {
+    name: 'proxy serve',
+    summary: 'The bridge process itself (started by porthole proxy)',
+    usage: 'porthole proxy serve [--port 47011]',
+    examples: ['porthole proxy serve --port 47011'],
+    load: () => import('./commands/proxy-serve.js'),
+  },
 ];

@@ -21,7 +21,9 @@ export type CoreErrorCode =
   | 'ERR_MUX_STREAM_RESET'
   | 'ERR_MUX_SESSION_CLOSED'
   | 'ERR_MUX_FLOOD'
-  | 'ERR_MUX_IDLE_TIMEOUT';
+  | 'ERR_MUX_IDLE_TIMEOUT'
+  // Certificates (RFC 5280).
+  | 'ERR_PKI_INVALID_REQUEST';
 
 /**
  * The base of every error Porthole raises, in every package. Callers match on `code`
@@ -107,5 +109,21 @@ export class MuxError extends PortholeError<
   }
 }
 
+/**
+ * A certificate that cannot be issued as asked (a host that is neither a DNS name nor an IP
+ * address, an empty name, a validity out of range), or a certificate authority that cannot be
+ * loaded. The message names the value at fault; it never quotes key material.
+ */
+export class PkiError extends PortholeError<'ERR_PKI_INVALID_REQUEST'> {
+  /**
+   * @param message short and specific, e.g. `Invalid certificate request: host "1::2::3" is not a valid IPv6 address`
+   * @param options `cause`: the error this one wraps
+   */
+  constructor(message: string, options?: {cause?: unknown}) {
+    super('ERR_PKI_INVALID_REQUEST', message, options);
+  }
+}
+
 /** Every error `@porthole/core` raises, discriminated by `code`. */
-export type AnyCoreError = KubeconfigError | SasTokenError | HybridConnectionError | MuxError;
+export type AnyCoreError =
+  KubeconfigError | SasTokenError | HybridConnectionError | MuxError | PkiError;

@@ -2,6 +2,7 @@ export {
   HybridConnectionError,
   KubeconfigError,
   MuxError,
+  PkiError,
   PortholeError,
   SasTokenError,
 } from './errors.js';
@@ -16,3 +17,7 @@ export type {
   KubeconfigOptions,
   KubeconfigUser,
 } from './kubeconfig/kubeconfig.js';
+
+export {CertificateAuthority} from './pki/certificate-authority.js';
+export type {CertificateRequest, CertifiedKey} from './pki/certificate-authority.js';
+export {generateSigningKey} from './pki/signing-key.js';

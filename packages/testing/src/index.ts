@@ -4,8 +4,8 @@ export type {TestingErrorCode} from './errors.js';
 export {startTestCluster} from './cluster/test-cluster.js';
 export type {TestCluster, TestClusterOptions} from './cluster/test-cluster.js';
 export {criLogLines} from './cluster/kwok.js';
-export {CertificateAuthority} from './cluster/pki.js';
-export type {CertificateRequest, CertifiedKey} from './cluster/pki.js';
+export {kubectl, kubectlPath} from './kubectl.js';
+export type {KubectlBinary, KubectlResult} from './kubectl.js';
 
 export {buildToolchain, cacheRoot, locateToolchain} from './toolchain.js';
 export type {BuildLog, Toolchain} from './toolchain.js';

@@ -50,6 +50,8 @@ export interface KubeconfigOptions {
   credential: KubeconfigCredential;
   /** The context's default namespace. */
   namespace?: string;
+  /** The name to send as TLS SNI and to verify the server's certificate for, instead of the URL's host. */
+  tlsServerName?: string;
 }
 
 /**
@@ -67,7 +69,7 @@ export interface KubeconfigOptions {
  *   });
  */
 export function createKubeconfig(options: KubeconfigOptions): Kubeconfig {
-  const {name, server, certificateAuthorityPem, credential, namespace} = options;
+  const {name, server, certificateAuthorityPem, credential, namespace, tlsServerName} = options;
   if (!/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/.test(name)) {
     throw new KubeconfigError(
       `"name" must be letters, digits and ._:@- (got ${JSON.stringify(name)})`,
@@ -86,21 +88,15 @@ export function createKubeconfig(options: KubeconfigOptions): Kubeconfig {
   }
   const context: KubeconfigContext = {cluster: name, user: name};
   if (namespace !== undefined) context.namespace = namespace;
+  const cluster: KubeconfigCluster = {
+    server,
+    'certificate-authority-data': pemToData('certificateAuthorityPem', certificateAuthorityPem),
+  };
+  if (tlsServerName !== undefined) cluster['tls-server-name'] = tlsServerName;
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [
-      {
-        name,
-        cluster: {
-          server,
-          'certificate-authority-data': pemToData(
-            'certificateAuthorityPem',
-            certificateAuthorityPem,
-          ),
-        },
-      },
-    ],
+    clusters: [{name, cluster}],
     users: [{name, user: userFor(credential)}],
     contexts: [{name, context}],
     'current-context': name,

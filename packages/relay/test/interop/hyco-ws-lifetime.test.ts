@@ -60,7 +60,7 @@ describe.each([
 
   it('closes with 1008 a listener whose token lapses without renewal', async () => {
     relay = await startTestRelay({tls});
-    const listener = await listen(await relay.token('hyco', {seconds: 1}));
+    const listener = await listen(await relay.token('hyco', {seconds: 2}));
     expect(await closeOf(listener)).toEqual({code: 1008, reason: 'ExpiredToken'});
   });
 

@@ -263,7 +263,7 @@ describe('mux input the relay refuses', () => {
     const goAways: string[] = [];
     const session = await connectMuxSender({
       address: `${relay.wsOrigin}/$hc/hyco`,
-      token: await relay.token('hyco', {seconds: 1}),
+      token: await relay.token('hyco', {seconds: 2}),
       webSocket: nodeWebSocket(),
       onGoAway: (_code, reason) => goAways.push(reason),
     });

@@ -1,10 +1,13 @@
 import {mkdir, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 
-import {createKubeconfig, serializeKubeconfig} from '@porthole/core';
-
-import {CertificateAuthority, generateSigningKey} from './pki.js';
-import type {CertificateRequest, CertifiedKey} from './pki.js';
+import {
+  CertificateAuthority,
+  createKubeconfig,
+  generateSigningKey,
+  serializeKubeconfig,
+} from '@porthole/core';
+import type {CertificateRequest, CertifiedKey} from '@porthole/core';
 
 /** A certificate and its key, in memory and as files (`cert`, `key`) under `pki/`. */
 export interface IssuedCert extends CertifiedKey {

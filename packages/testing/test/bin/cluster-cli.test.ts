@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import {describe, expect, it, onTestFinished} from 'vitest';
 
-import {kubectl} from '../fixtures/kubectl.js';
+import {kubectl} from '../../src/index.js';
 import {isRunning} from '../fixtures/processes.js';
 
 const clusterCli = fileURLToPath(new URL('../../dist/bin/cluster.js', import.meta.url));

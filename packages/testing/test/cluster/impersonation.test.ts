@@ -1,6 +1,6 @@
 import {afterAll, describe, expect, inject, it} from 'vitest';
 
-import {kubectl} from '../fixtures/kubectl.js';
+import {kubectl} from '../../src/index.js';
 
 const cluster = inject('cluster');
 const admin = (args: string[]) => kubectl(cluster.kubeconfigPath, args);

@@ -1,6 +1,6 @@
 import {describe, expect, inject, it} from 'vitest';
 
-import {kubectl} from '../fixtures/kubectl.js';
+import {kubectl} from '../../src/index.js';
 
 const cluster = inject('cluster');
 

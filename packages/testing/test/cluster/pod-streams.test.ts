@@ -9,9 +9,8 @@ import {createInterface} from 'node:readline';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {afterAll, beforeAll, describe, expect, inject, it, onTestFinished} from 'vitest';
 
-import {criLogLines} from '../../src/index.js';
-import {kubectl, kubectlPath} from '../fixtures/kubectl.js';
-import type {KubectlBinary, KubectlResult} from '../fixtures/kubectl.js';
+import {criLogLines, kubectl, kubectlPath} from '../../src/index.js';
+import type {KubectlBinary, KubectlResult} from '../../src/index.js';
 
 const cluster = inject('cluster');
 const namespace = 'pod-streams';

@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
 
 import {createKubeconfig, serializeKubeconfig} from '@porthole/core';
 
-import {kubectl} from '../fixtures/kubectl.js';
+import {kubectl} from '../../src/index.js';
 
 const cluster = inject('cluster');
 const admin = (args: string[], input?: string) =>

@@ -1,0 +1,158 @@
+import {request} from 'node:https';
+import type {IncomingMessage} from 'node:http';
+import {createInterface} from 'node:readline';
+
+import {AgentBridgeError} from '../errors.js';
+import type {BridgeFiles} from './bridge-files.js';
+import type {RegisteredCluster, RegistrationRequest} from './bridge-daemon.js';
+
+/** What the running bridge says about itself. */
+export interface BridgeStatus {
+  pid: number;
+  port: number;
+  clusters: RegisteredCluster[];
+}
+
+/** A registration held open; the cluster is served until `release()` (or this process ends). */
+export interface HeldRegistration {
+  cluster: RegisteredCluster;
+  release(): void;
+  /** Settles if the bridge drops the registration (it stopped, or the cluster was replaced). */
+  lost: Promise<void>;
+}
+
+/**
+ * Talks to the bridge's control API on `https://127.0.0.1:<port>/porthole/v1/`, trusting the
+ * bridge's CA and presenting its secret.
+ */
+export class BridgeClient {
+  readonly #port: number;
+  readonly #files: BridgeFiles;
+
+  constructor(port: number, files: BridgeFiles) {
+    this.#port = port;
+    this.#files = files;
+  }
+
+  /**
+   * The running bridge, or `undefined` when nothing listens on the port.
+   *
+   * @throws AgentBridgeError `ERR_BRIDGE_PORT_TAKEN` when something else answers there
+   */
+  async status(): Promise<BridgeStatus | undefined> {
+    try {
+      const {status, body} = await this.#call('GET', '/porthole/v1/bridge');
+      if (status === 200) return JSON.parse(body) as BridgeStatus;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') return undefined;
+    }
+    throw new AgentBridgeError(
+      'ERR_BRIDGE_PORT_TAKEN',
+      `Port ${this.#port} on 127.0.0.1 is taken by another program`,
+      'Pick another port with --port, or stop the program that holds it.',
+    );
+  }
+
+  /** Registers a cluster that stays until removed (`--daemon`). */
+  async register(registration: RegistrationRequest): Promise<RegisteredCluster> {
+    const {status, body} = await this.#call(
+      'POST',
+      '/porthole/v1/clusters',
+      JSON.stringify({...registration, hold: false}),
+    );
+    if (status !== 200) throw controlError(body);
+    return JSON.parse(body) as RegisteredCluster;
+  }
+
+  /** Registers a cluster for as long as this process holds the returned registration. */
+  hold(registration: RegistrationRequest): Promise<HeldRegistration> {
+    return new Promise((resolve, reject) => {
+      const outgoing = this.#request(
+        'POST',
+        '/porthole/v1/clusters',
+        (response: IncomingMessage) => {
+          if (response.statusCode !== 200) {
+            let body = '';
+            response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            response.on('end', () => reject(controlError(body)));
+            return;
+          }
+          const lost = new Promise<void>((settle) => {
+            response.once('close', settle);
+          });
+          createInterface({input: response}).once('line', (line) => {
+            resolve({
+              cluster: JSON.parse(line) as RegisteredCluster,
+              release: () => outgoing.destroy(),
+              lost,
+            });
+          });
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(JSON.stringify({...registration, hold: true}));
+    });
+  }
+
+  /** Stops serving a cluster and removes its contexts. */
+  async remove(cluster: string): Promise<boolean> {
+    const {status} = await this.#call(
+      'DELETE',
+      `/porthole/v1/clusters/${encodeURIComponent(cluster)}`,
+    );
+    return status === 200;
+  }
+
+  /** Stops the bridge: every cluster, every context it wrote. */
+  async stop(): Promise<void> {
+    await this.#call('POST', '/porthole/v1/stop');
+  }
+
+  async #call(
+    method: string,
+    path: string,
+    body?: string,
+  ): Promise<{status: number; body: string}> {
+    return new Promise((resolve, reject) => {
+      const outgoing = this.#request(method, path, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({status: response.statusCode ?? 0, body: text}));
+      });
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+  }
+
+  #request(method: string, path: string, onResponse: (response: IncomingMessage) => void) {
+    return request(
+      {
+        host: '127.0.0.1',
+        port: this.#port,
+        method,
+        path,
+        ca: this.#files.caPem,
+        headers: {
+          authorization: `Bearer ${this.#files.controlSecret}`,
+          'content-type': 'application/json',
+        },
+        timeout: 10_000,
+      },
+      onResponse,
+    );
+  }
+}
+
+function controlError(body: string): AgentBridgeError {
+  let message = body;
+  try {
+    message = (JSON.parse(body) as {message?: string}).message ?? body;
+  } catch {
+    // Not JSON: quote it as it is.
+  }
+  return new AgentBridgeError(
+    'ERR_BRIDGE_CONTROL',
+    `The bridge refused: ${message.trim()}`,
+    'See the bridge log in the data directory (bridge/bridge.log).',
+  );
+}

@@ -1,0 +1,70 @@
+import {createSasToken} from '@porthole/core/protocol';
+
+import {AgentBridgeError} from '../errors.js';
+
+/** How a relay accepts us: a shared access rule to mint tokens with, or a ready token. */
+export type RelayCredential = {sasKeyName: string; sasKey: string} | {token: string};
+
+/** A hybrid connection on a relay, and the credential to use there. */
+export interface RelayTarget {
+  /** The relay's WebSocket origin: `ws://host:port` or `wss://host[:port]`. */
+  origin: string;
+  /** The hybrid connection's name, e.g. `clusters/prod`. */
+  entity: string;
+  credential: RelayCredential;
+}
+
+/** How a tunnel reaches the other end: the Porthole mux, one WebSocket per connection, or the mux when the relay offers it. */
+export type TunnelMode = 'auto' | 'mux' | 'websocket';
+
+/**
+ * The WebSocket origin of a relay given as `ws://…`, `wss://…`, `https://…`, or an Azure Relay
+ * namespace host such as `contoso.servicebus.windows.net` (always TLS, port 443).
+ *
+ * @throws AgentBridgeError `ERR_TUNNEL_RELAY_INVALID`
+ */
+export function relayOrigin(relay: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(relay) ? relay : `wss://${relay}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw invalid(`${JSON.stringify(relay)} is not a URL or host name`);
+  }
+  const scheme = {'ws:': 'ws', 'http:': 'ws', 'wss:': 'wss', 'https:': 'wss'}[url.protocol];
+  if (scheme === undefined) throw invalid(`${JSON.stringify(relay)} is not a ws, wss or https URL`);
+  if (url.pathname !== '/' || url.search !== '')
+    throw invalid(`${JSON.stringify(relay)} must name the relay only, without a path`);
+  return `${scheme}://${url.host}`;
+}
+
+/** How long minted tokens live; listeners renew them before they expire. */
+export const MINTED_TOKEN_SECONDS = 3600;
+
+/**
+ * Supplies tokens for a target: a new SAS token for each call when the credential is a rule
+ * (audience `http://{host}/{entity}`, as Azure Relay's SDKs write it), or the given token.
+ */
+export function tokenSource(
+  target: RelayTarget,
+  now: () => number = Date.now,
+): () => Promise<string> {
+  const {credential} = target;
+  if ('token' in credential) return () => Promise.resolve(credential.token);
+  const host = new URL(target.origin).hostname;
+  return () =>
+    createSasToken({
+      resource: `http://${host}/${target.entity}`,
+      keyName: credential.sasKeyName,
+      key: credential.sasKey,
+      expiresAt: Math.floor(now() / 1000) + MINTED_TOKEN_SECONDS,
+    });
+}
+
+function invalid(reason: string): AgentBridgeError {
+  return new AgentBridgeError(
+    'ERR_TUNNEL_RELAY_INVALID',
+    `Invalid relay: ${reason}`,
+    'Give --relay as wss://host[:port], ws://host:port, or an Azure Relay namespace host.',
+  );
+}

@@ -1,0 +1,290 @@
+import type {Duplex} from 'node:stream';
+import {setTimeout as sleep} from 'node:timers/promises';
+
+import {HybridConnectionListener, openMuxListener, parseSasToken} from '@porthole/core/protocol';
+import type {MuxSession, WebSocketFactory} from '@porthole/core/protocol';
+import type {WebSocket} from 'ws';
+
+import {AGENT_BACKOFF, Backoff} from './backoff.js';
+import type {BackoffOptions} from './backoff.js';
+import type {RelayTarget, TunnelMode} from './relay-target.js';
+import {tokenSource} from './relay-target.js';
+import {streamOf} from './streams.js';
+import {tunnelError} from './tunnel-errors.js';
+
+/** Where a tunnelled connection came from, for logs. */
+export interface TunnelOrigin {
+  via: 'mux' | 'websocket';
+  /** The sender's address as the relay saw it. */
+  remote: string;
+  trackingId: string;
+}
+
+/** Events of a {@link TunnelListener}, for logs and status. */
+export type TunnelEvent =
+  | {type: 'listening'; via: 'mux' | 'websocket'}
+  | {type: 'disconnected'; via: 'mux' | 'websocket'; retryInMs: number; error?: string}
+  | {type: 'renewed'; via: 'mux'}
+  | {type: 'mux-declined'};
+
+/** What a {@link TunnelListener} needs. */
+export interface TunnelListenerOptions {
+  target: RelayTarget;
+  mode: TunnelMode;
+  webSocket: WebSocketFactory;
+  /** Each tunnelled connection, as a byte stream. */
+  onConnection: (stream: Duplex, origin: TunnelOrigin) => void;
+  onEvent?: (event: TunnelEvent) => void;
+  /** How often the agent pings the relay on a classic control channel (the mux pings by itself). */
+  pingIntervalMs?: number;
+  backoff?: BackoffOptions;
+}
+
+/**
+ * The agent's side of the relay: it keeps a listener connected — the Porthole mux when the
+ * relay offers it, and a Hybrid Connections control channel for senders that use one
+ * WebSocket per connection — reconnecting with jittered exponential backoff, renewing its
+ * token before it expires, and pinging so that a dead path is noticed within two intervals.
+ */
+export class TunnelListener {
+  readonly #options: TunnelListenerOptions;
+  readonly #token: () => Promise<string>;
+  readonly #sessions = new Set<MuxSession>();
+  readonly #listeners = new Set<HybridConnectionListener>();
+  #stopping = false;
+  #stopped: AbortController = new AbortController();
+  #ready: {resolve: () => void; reject: (err: unknown) => void} | undefined;
+
+  constructor(options: TunnelListenerOptions) {
+    this.#options = options;
+    this.#token = tokenSource(options.target);
+  }
+
+  /**
+   * Connects and keeps connecting. Resolves once one listener is up; the first failure that
+   * cannot be retried usefully (a refused credential) rejects it, though retries go on.
+   */
+  start(): Promise<void> {
+    const ready = new Promise<void>((resolve, reject) => {
+      this.#ready = {resolve, reject};
+    });
+    const {mode} = this.#options;
+    if (mode !== 'websocket') void this.#muxLoop();
+    if (mode !== 'mux') void this.#classicLoop();
+    return ready;
+  }
+
+  /**
+   * Stops taking new connections — GOAWAY on the mux (PROTOCOL.md §6.3), the control channel
+   * closed — and resolves once no new one can arrive. Connections already handed out go on.
+   */
+  async drain(): Promise<void> {
+    this.#stopping = true;
+    this.#stopped.abort();
+    for (const listener of this.#listeners) listener.close();
+    await Promise.all(
+      [...this.#sessions].map((session) => session.goAway().catch(() => undefined)),
+    );
+  }
+
+  /** Closes everything now, tunnelled connections included. */
+  stop(): void {
+    this.#stopping = true;
+    this.#stopped.abort();
+    for (const listener of this.#listeners) listener.close();
+    for (const session of this.#sessions) session.close();
+  }
+
+  /**
+   * Keeps a mux listener connected. Before its token expires, a new connection takes over and
+   * the old one drains (PROTOCOL.md §6.5: a mux connection is renewed by replacing it).
+   */
+  async #muxLoop(): Promise<void> {
+    const backoff = new Backoff(this.#options.backoff ?? AGENT_BACKOFF);
+    while (!this.#stopping) {
+      let failure: unknown;
+      try {
+        let current = await this.#openMux();
+        backoff.reset();
+        this.#emit({type: 'listening', via: 'mux'});
+        this.#ready?.resolve();
+        for (;;) {
+          const renewInMs = Math.max((current.expiresAt - Date.now()) * 0.8, 1000);
+          const closed = current.session.closed.then(
+            () => true,
+            () => true,
+          );
+          const renew = sleep(renewInMs, false, {signal: this.#stopped.signal}).catch(() => true);
+          if (await Promise.race([closed, renew])) break;
+          const next = await this.#openMux();
+          void current.session.goAway().catch(() => undefined);
+          current = next;
+          this.#emit({type: 'renewed', via: 'mux'});
+        }
+      } catch (err) {
+        failure = err;
+        if (declinedMux(err)) {
+          // No mux on this relay (an Azure Relay namespace, say): the control channel serves.
+          this.#emit({type: 'mux-declined'});
+          if (this.#options.mode === 'auto') return;
+        }
+        this.#failReady(err);
+      }
+      if (this.#isStopping()) return;
+      const retryInMs = backoff.next();
+      this.#emit({
+        type: 'disconnected',
+        via: 'mux',
+        retryInMs,
+        ...(failure ? {error: describe(failure)} : {}),
+      });
+      await this.#pause(retryInMs);
+    }
+  }
+
+  async #openMux(): Promise<{session: MuxSession; expiresAt: number}> {
+    const token = await this.#token();
+    const session = await openMuxListener({
+      address: this.#address(),
+      token,
+      webSocket: this.#options.webSocket,
+      onStream: (stream) => {
+        this.#options.onConnection(streamOf(stream), {
+          via: 'mux',
+          remote: endpointOf(stream.properties.remoteEndpoint),
+          trackingId:
+            typeof stream.properties.trackingId === 'string' ? stream.properties.trackingId : '',
+        });
+      },
+    });
+    if (this.#stopping) {
+      session.close();
+      throw new Error('stopping');
+    }
+    this.#sessions.add(session);
+    void session.closed.finally(() => this.#sessions.delete(session)).catch(() => undefined);
+    return {session, expiresAt: parseSasTokenExpiry(token)};
+  }
+
+  async #classicLoop(): Promise<void> {
+    const backoff = new Backoff(this.#options.backoff ?? AGENT_BACKOFF);
+    while (!this.#stopping) {
+      let failure: unknown;
+      try {
+        const listener = await HybridConnectionListener.open({
+          address: this.#address(),
+          token: this.#token,
+          webSocket: withHeartbeat(this.#options.webSocket, this.#options.pingIntervalMs ?? 20_000),
+          onAccept: (offer) => {
+            // The sender's own subprotocol, if any, is the agent's to refuse: it speaks HTTP.
+            void offer.accept().then(
+              (socket) => {
+                this.#options.onConnection(streamOf(socket), {
+                  via: 'websocket',
+                  remote: endpointOf(offer.remoteEndpoint),
+                  trackingId: offer.id,
+                });
+              },
+              () => undefined,
+            );
+          },
+        });
+        this.#listeners.add(listener);
+        backoff.reset();
+        this.#emit({type: 'listening', via: 'websocket'});
+        this.#ready?.resolve();
+        await listener.closed;
+        this.#listeners.delete(listener);
+      } catch (err) {
+        failure = err;
+        this.#failReady(err);
+      }
+      if (this.#isStopping()) return;
+      const retryInMs = backoff.next();
+      this.#emit({
+        type: 'disconnected',
+        via: 'websocket',
+        retryInMs,
+        ...(failure ? {error: describe(failure)} : {}),
+      });
+      await this.#pause(retryInMs);
+    }
+  }
+
+  /** Read through a method: the loops await between checks, so the flag may change under them. */
+  #isStopping(): boolean {
+    return this.#stopping;
+  }
+
+  #failReady(err: unknown): void {
+    const error = tunnelError(err, this.#options.target, 'listen');
+    if (error.code === 'ERR_TUNNEL_CREDENTIAL_REJECTED') this.#ready?.reject(error);
+  }
+
+  #address(): string {
+    return `${this.#options.target.origin}/$hc/${this.#options.target.entity}`;
+  }
+
+  #emit(event: TunnelEvent): void {
+    this.#options.onEvent?.(event);
+  }
+
+  async #pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, {signal: this.#stopped.signal}).catch(() => undefined);
+  }
+}
+
+/**
+ * Pings every control channel the factory opens: a relay or a NAT that silently dropped the
+ * connection is noticed after two missed pongs, and the listener reconnects.
+ */
+function withHeartbeat(factory: WebSocketFactory, intervalMs: number): WebSocketFactory {
+  return (url, options) => {
+    const socket = factory(url, options);
+    if (!url.includes('sb-hc-action=listen')) return socket;
+    const ws = socket as unknown as WebSocket;
+    let missed = 0;
+    const timer = setInterval(() => {
+      if (missed >= 2) {
+        ws.terminate();
+        return;
+      }
+      missed++;
+      if (ws.readyState === ws.OPEN) ws.ping();
+    }, intervalMs);
+    timer.unref();
+    ws.on('pong', () => (missed = 0));
+    ws.on('ping', () => (missed = 0));
+    ws.on('close', () => clearInterval(timer));
+    return socket;
+  };
+}
+
+function declinedMux(err: unknown): boolean {
+  const {code, status, message} = err as {code?: string; status?: number; message?: string};
+  return (
+    code === 'ERR_HC_HANDSHAKE_FAILED' &&
+    status === undefined &&
+    /did not select/.test(message ?? '')
+  );
+}
+
+function parseSasTokenExpiry(token: string): number {
+  try {
+    return parseSasToken(token).expiresAt * 1000;
+  } catch {
+    return Date.now() + 3_600_000; // A token we cannot read: the relay says when it lapses.
+  }
+}
+
+function endpointOf(value: unknown): string {
+  const endpoint = value as {address?: unknown; port?: unknown} | undefined;
+  return typeof endpoint?.address === 'string' && endpoint.address !== ''
+    ? `${endpoint.address}:${String(endpoint.port)}`
+    : '';
+}
+
+function describe(err: unknown): string {
+  const error = err as {code?: string; message?: string};
+  return `${error.code ?? 'Error'}: ${error.message ?? String(err)}`;
+}

@@ -1,0 +1,119 @@
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+
+import {CertificateAuthority, createKubeconfig, serializeKubeconfig} from '@porthole/core';
+import {RelayServer, SqliteEntityStore} from '@porthole/relay';
+import {kubectl} from '@porthole/testing';
+import type {KubectlBinary, KubectlResult} from '@porthole/testing';
+
+import {
+  Agent,
+  BRIDGE_SERVER_DOMAIN,
+  BridgeServer,
+  clusterServerName,
+  kubeconfigEndpoint,
+  nodeWebSocketFactory,
+} from '../../src/index.js';
+import type {TunnelMode} from '../../src/index.js';
+
+/** kubectl → bridge → relay → agent → kube-apiserver, all real, on loopback. */
+export interface Harness {
+  /** kubectl with a kubeconfig that points at the bridge and carries the service-account token. */
+  kubectl(
+    args: readonly string[],
+    options?: {binary?: KubectlBinary; input?: string},
+  ): Promise<KubectlResult>;
+  kubeconfigPath: string;
+  relay: RelayServer;
+  relayUrl: string;
+  agent: Agent;
+  bridge: BridgeServer;
+  /** Starts the agent again after a test stopped it. */
+  restartAgent(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SAS = {name: 'e2e', key: 'e2e-key-0123456789'};
+
+/** Starts a relay, an agent and a bridge for the cluster; `mode` picks the tunnel both use. */
+export async function startHarness(
+  cluster: {kubeconfigPath: string; token: string},
+  mode: TunnelMode,
+): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'porthole-e2e-'));
+  const store = SqliteEntityStore.open(':memory:');
+  store.ensureHybridConnection('clusters/e2e');
+  store.putAuthorizationRule({
+    entity: undefined,
+    name: SAS.name,
+    primaryKey: SAS.key,
+    secondaryKey: undefined,
+    rights: ['Listen', 'Send'],
+  });
+  const relay = new RelayServer({store, log: () => undefined});
+  const {url: relayUrl} = await relay.listen({host: '127.0.0.1', port: 0});
+  const target = {
+    origin: relayUrl.replace(/^http/, 'ws'),
+    entity: 'clusters/e2e',
+    credential: {sasKeyName: SAS.name, sasKey: SAS.key},
+  };
+  const endpoint = await kubeconfigEndpoint(cluster.kubeconfigPath);
+  const startAgent = () =>
+    Agent.start({
+      relay: target,
+      mode,
+      cluster: endpoint,
+      log: () => undefined,
+      webSocket: nodeWebSocketFactory(),
+    });
+  let agent = await startAgent();
+
+  const ca = await CertificateAuthority.create('porthole-e2e-bridge-ca');
+  const serving = await ca.issue({
+    commonName: 'porthole bridge',
+    hosts: ['127.0.0.1', `*.${BRIDGE_SERVER_DOMAIN}`],
+    usage: 'server',
+  });
+  const bridge = await BridgeServer.listen({
+    host: '127.0.0.1',
+    port: 0,
+    tls: {certPem: serving.certPem, keyPem: serving.keyPem},
+    controlSecret: 'unused-in-these-tests',
+    control: () => Promise.resolve(),
+    log: () => undefined,
+  });
+  bridge.addCluster({name: 'e2e', relay: target, mode});
+
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  const config = createKubeconfig({
+    name: 'porthole-e2e',
+    server: `https://127.0.0.1:${bridge.port}/clusters/e2e`,
+    certificateAuthorityPem: ca.certPem,
+    credential: {token: cluster.token},
+    namespace: 'default',
+    tlsServerName: clusterServerName('e2e'),
+  });
+  await writeFile(kubeconfigPath, serializeKubeconfig(config), {mode: 0o600});
+
+  return {
+    kubectl: (args, options = {}) => kubectl(kubeconfigPath, args, options),
+    kubeconfigPath,
+    relay,
+    relayUrl,
+    get agent() {
+      return agent;
+    },
+    bridge,
+    restartAgent: async () => {
+      agent = await startAgent();
+    },
+    close: async () => {
+      await bridge.close();
+      await agent.stop({drainMs: 0});
+      await relay.close();
+      store.close();
+      await rm(dir, {recursive: true, force: true});
+    },
+  };
+}

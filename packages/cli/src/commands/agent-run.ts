@@ -1,0 +1,55 @@
+import {once} from 'node:events';
+import {parseArgs} from 'node:util';
+
+import type {CliContext} from '../command.js';
+import {CliUsageError, ExitCode} from '../errors.js';
+import {RELAY_OPTIONS, relayTarget} from '../relay-flags.js';
+
+/**
+ * `porthole agent run`: listens on the relay and serves kubectl's requests to this cluster's
+ * apiserver, with the pod's service account (in a cluster) or a kubeconfig (outside one).
+ * SIGTERM or SIGINT drains: no new connections, in-flight ones get `--drain-timeout`.
+ */
+export async function run(args: readonly string[], context: CliContext): Promise<number> {
+  let values;
+  try {
+    ({values} = parseArgs({
+      args: [...args],
+      options: {
+        ...RELAY_OPTIONS,
+        kubeconfig: {type: 'string'},
+        context: {type: 'string'},
+        'drain-timeout': {type: 'string', default: '30'},
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new CliUsageError(
+      (err as Error).message,
+      'Run "porthole agent run --help" for its options.',
+    );
+  }
+  const {target, mode} = relayTarget(values, context, 'agent run');
+  const drainSeconds = Number(values['drain-timeout']);
+  if (!Number.isFinite(drainSeconds) || drainSeconds < 0) {
+    throw new CliUsageError(
+      `--drain-timeout must be a number of seconds (got ${JSON.stringify(values['drain-timeout'])})`,
+      'For example: --drain-timeout 30',
+    );
+  }
+  const {Agent, inClusterEndpoint, kubeconfigEndpoint, stderrLogger} =
+    await import('@porthole/agent-bridge');
+  const kubeconfig = values.kubeconfig ?? context.env.KUBECONFIG?.split(':')[0];
+  const cluster = kubeconfig
+    ? await kubeconfigEndpoint(kubeconfig, values.context)
+    : await inClusterEndpoint(context.env);
+  const agent = await Agent.start({relay: target, mode, cluster, log: stderrLogger});
+  context.stdout.write(`listening on ${target.origin}/$hc/${target.entity}\n`);
+  const [signal] = (await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')])) as [
+    string,
+  ];
+  context.stderr.write(`agent: draining (${signal}), up to ${drainSeconds}s\n`);
+  await agent.stop({drainMs: drainSeconds * 1000});
+  return ExitCode.OK;
+}

@@ -1,0 +1,36 @@
+import {parseArgs} from 'node:util';
+
+import type {CliContext} from '../command.js';
+import {CliUsageError, ExitCode} from '../errors.js';
+import {bridgePort, dataDir} from './proxy.js';
+
+/** `porthole proxy stop`: stops the bridge; every cluster goes, with the contexts it wrote. */
+export async function run(args: readonly string[], context: CliContext): Promise<number> {
+  let values;
+  try {
+    ({values} = parseArgs({
+      args: [...args],
+      options: {port: {type: 'string', default: '47011'}},
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new CliUsageError(
+      (err as Error).message,
+      'Run "porthole proxy stop --help" for its options.',
+    );
+  }
+  const port = bridgePort(values.port);
+  const {BridgeClient, ensureBridgeFiles} = await import('@porthole/agent-bridge');
+  const client = new BridgeClient(port, await ensureBridgeFiles(dataDir(context)));
+  const status = await client.status();
+  if (!status) {
+    context.stdout.write(`No bridge is running on port ${port}.\n`);
+    return ExitCode.OK;
+  }
+  await client.stop();
+  context.stdout.write(
+    `Stopped the bridge on port ${port} (${status.clusters.length} cluster${status.clusters.length === 1 ? '' : 's'}).\n`,
+  );
+  return ExitCode.OK;
+}

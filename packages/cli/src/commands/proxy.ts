@@ -1,0 +1,156 @@
+import {spawn} from 'node:child_process';
+import {once} from 'node:events';
+import {closeSync, openSync} from 'node:fs';
+import {homedir} from 'node:os';
+import {join, resolve} from 'node:path';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
+
+import type {BridgeFiles} from '@porthole/agent-bridge';
+
+import type {CliContext} from '../command.js';
+import {CliUsageError, ExitCode} from '../errors.js';
+import {RELAY_OPTIONS, relayTarget} from '../relay-flags.js';
+
+const HINT = 'Run "porthole proxy --help" for its options.';
+const BIN = fileURLToPath(new URL('../../bin/porthole.js', import.meta.url));
+
+/**
+ * `porthole proxy -n <cluster>`: serves the cluster to kubectl at
+ * `https://127.0.0.1:<port>/clusters/<cluster>/` and writes a context for it. One bridge per
+ * port serves every cluster: the first `porthole proxy` starts it in the background, later ones
+ * join it. In the foreground the cluster is served until Ctrl-C; `--daemon` returns at once.
+ */
+export async function run(args: readonly string[], context: CliContext): Promise<number> {
+  let values;
+  try {
+    ({values} = parseArgs({
+      args: [...args],
+      options: {
+        ...RELAY_OPTIONS,
+        name: {type: 'string', short: 'n'},
+        token: {type: 'string'},
+        port: {type: 'string', default: '47011'},
+        file: {type: 'string', short: 'f'},
+        'kube-context': {type: 'string'},
+        daemon: {type: 'boolean', default: false},
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new CliUsageError((err as Error).message, HINT);
+  }
+  const cluster = values.name;
+  if (!cluster || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(cluster)) {
+    throw new CliUsageError(
+      cluster
+        ? `-n must be a cluster name (got ${JSON.stringify(cluster)})`
+        : '-n <cluster> is required',
+      HINT,
+    );
+  }
+  const port = bridgePort(values.port);
+  const {target, mode} = relayTarget(values, context, 'proxy', `clusters/${cluster}`);
+  const contextName = values['kube-context'] ?? `porthole-${cluster}`;
+  const toStdout = values.file === '-';
+  const extraKubeconfig =
+    values.file === undefined || toStdout ? undefined : resolve(context.cwd, values.file);
+  const say = (line: string) => (toStdout ? context.stderr : context.stdout).write(`${line}\n`);
+
+  const {BridgeClient, clusterServerName, contextKubeconfig, ensureBridgeFiles} =
+    await import('@porthole/agent-bridge');
+  const files = await ensureBridgeFiles(dataDir(context));
+  const client = new BridgeClient(port, files);
+  if (!(await client.status())) await startBridge(port, files, context);
+
+  const registration = {
+    cluster,
+    relay: target,
+    mode,
+    context: contextName,
+    token: values.token ?? context.env.PORTHOLE_TOKEN,
+    extraKubeconfig,
+  };
+  const announce = (server: string) => {
+    if (toStdout)
+      context.stdout.write(
+        contextKubeconfig({
+          name: contextName,
+          server,
+          caPem: files.caPem,
+          tlsServerName: clusterServerName(cluster),
+          token: registration.token,
+        }),
+      );
+    say(`Proxy for ${cluster} is ready at ${server}`);
+    say(`Kubeconfig: ${extraKubeconfig ?? files.kubeconfigPath}`);
+    say(`Start sending kubectl requests on '${contextName}' context…`);
+  };
+  if (values.daemon) {
+    const registered = await client.register({...registration, hold: false});
+    announce(registered.server);
+    say(`Stop it with: porthole proxy stop --port ${port}`);
+    return ExitCode.OK;
+  }
+  const held = await client.hold({...registration, hold: true});
+  announce(held.cluster.server);
+  say('Press Ctrl+C to close proxy.');
+  const outcome = await Promise.race([
+    once(process, 'SIGINT'),
+    once(process, 'SIGTERM'),
+    held.lost.then(() => ['lost']),
+  ]);
+  held.release();
+  if (outcome[0] === 'lost') {
+    context.stderr.write('proxy: the bridge stopped serving this cluster\n');
+    return ExitCode.FAILURE;
+  }
+  // The bridge removes the cluster and its contexts once the held registration closes.
+  say(`Closed the proxy for ${cluster}.`);
+  return ExitCode.OK;
+}
+
+/** `$PORTHOLE_HOME`, default `~/.porthole`. */
+export function dataDir(context: CliContext): string {
+  return context.env.PORTHOLE_HOME || join(homedir(), '.porthole');
+}
+
+export function bridgePort(value: string | undefined): number {
+  const port = Number(value ?? '47011');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new CliUsageError(
+      `--port must be a TCP port (got ${JSON.stringify(value)})`,
+      'For example: --port 47011',
+    );
+  }
+  return port;
+}
+
+/** Starts the bridge in the background (`porthole proxy serve`) and waits until it answers. */
+async function startBridge(port: number, files: BridgeFiles, context: CliContext): Promise<void> {
+  const log = openSync(files.logPath, 'a', 0o600);
+  const child = spawn(process.execPath, [BIN, 'proxy', 'serve', '--port', String(port)], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: context.env,
+    cwd: context.cwd,
+  });
+  closeSync(log);
+  child.unref();
+  const {BridgeClient} = await import('@porthole/agent-bridge');
+  const client = new BridgeClient(port, files);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) break;
+    if (await client.status()) return;
+    await sleep(100);
+  }
+  // A bridge that could not start says why in its log; its first error is the reason.
+  const {AgentBridgeError} = await import('@porthole/agent-bridge');
+  throw new AgentBridgeError(
+    'ERR_BRIDGE_NOT_RUNNING',
+    `The bridge did not start on port ${port}`,
+    `See ${files.logPath}.`,
+  );
+}
