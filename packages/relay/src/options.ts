@@ -68,8 +68,9 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = {
   highWaterMarkBytes: 1024 * 1024,
   muxMaxFrameSize: MUX_DEFAULTS.maxFrameSize,
   muxMaxOpenPropertiesBytes: MUX_DEFAULTS.maxOpenPropertiesBytes,
-  muxMaxStreamsPerConnection: MUX_DEFAULTS.maxStreams,
-  muxMaxQueuedBytes: MUX_DEFAULTS.maxConnectionWindow + MUX_DEFAULTS.maxFrameSize + HEADER_SIZE,
+  // A bridge or an agent carries every kubectl connection of its users: many watches at once.
+  muxMaxStreamsPerConnection: 2048,
+  muxMaxQueuedBytes: 64 * 1024 * 1024 + MUX_DEFAULTS.maxFrameSize + HEADER_SIZE,
   muxDrainTimeoutMs: 30_000,
 };
 

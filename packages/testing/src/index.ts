@@ -6,6 +6,7 @@ export type {TestCluster, TestClusterOptions} from './cluster/test-cluster.js';
 export {criLogLines} from './cluster/kwok.js';
 export {kubectl, kubectlPath} from './kubectl.js';
 export type {KubectlBinary, KubectlResult} from './kubectl.js';
+export {serviceAccountToken} from './service-account.js';
 
 export {buildToolchain, cacheRoot, locateToolchain} from './toolchain.js';
 export type {BuildLog, Toolchain} from './toolchain.js';

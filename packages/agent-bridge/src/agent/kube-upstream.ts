@@ -45,6 +45,8 @@ export class KubeUpstream {
   readonly #sessions: PooledSession[] = [];
   readonly #http1: HttpsAgent;
   #http2: 'unknown' | 'yes' | 'no' = 'unknown';
+  /** The connection being opened, shared by every request that found the pool full. */
+  #opening: Promise<void> | undefined;
 
   constructor(endpoint: KubeEndpoint) {
     this.#endpoint = endpoint;
@@ -58,7 +60,7 @@ export class KubeUpstream {
     response: ServerResponse,
   ): Promise<void> {
     if (this.#http2 !== 'no') {
-      const pooled = await this.#session().catch(() => undefined);
+      const pooled = await this.#acquireStream().catch(() => undefined);
       if (pooled) {
         this.#forwardHttp2(pooled, request, upstream, response);
         return;
@@ -124,7 +126,6 @@ export class KubeUpstream {
       if (value !== undefined) headers[name] = typeof value === 'number' ? String(value) : value;
     }
     let stream: ClientHttp2Stream;
-    pooled.active++;
     try {
       stream = pooled.session.request(headers);
     } catch (err) {
@@ -171,8 +172,27 @@ export class KubeUpstream {
     });
   }
 
-  /** A pooled HTTP/2 connection with a free stream, opening one when all are full. */
-  async #session(): Promise<PooledSession> {
+  /**
+   * Reserves a stream on a pooled HTTP/2 connection, opening a connection when every one is
+   * full. The reservation is made before any await: requests arriving together must not all
+   * see the same free slot, or those over the apiserver's stream limit would queue behind
+   * watches that never end.
+   */
+  async #acquireStream(): Promise<PooledSession> {
+    for (;;) {
+      const pooled = this.#freeSession();
+      if (pooled) {
+        pooled.active++;
+        return pooled;
+      }
+      this.#opening ??= this.#openSession().finally(() => {
+        this.#opening = undefined;
+      });
+      await this.#opening;
+    }
+  }
+
+  #freeSession(): PooledSession | undefined {
     for (let i = this.#sessions.length - 1; i >= 0; i--) {
       const pooled = this.#sessions[i];
       if (!pooled || pooled.session.closed || pooled.session.destroyed) {
@@ -182,6 +202,10 @@ export class KubeUpstream {
       const limit = pooled.session.remoteSettings.maxConcurrentStreams ?? DEFAULT_MAX_STREAMS;
       if (pooled.active < limit) return pooled;
     }
+    return undefined;
+  }
+
+  async #openSession(): Promise<void> {
     const session = http2Connect(this.#endpoint.server.origin, this.#tls());
     session.on('error', () => undefined); // Reported to the streams; a dead session leaves the pool.
     try {
@@ -204,9 +228,7 @@ export class KubeUpstream {
     }
     this.#http2 = 'yes';
     session.unref();
-    const pooled = {session, active: 0};
-    this.#sessions.push(pooled);
-    return pooled;
+    this.#sessions.push({session, active: 0});
   }
 
   #origin(): {host: string; port: string; servername?: string} {

@@ -3,6 +3,7 @@ import type {IncomingMessage} from 'node:http';
 import {createInterface} from 'node:readline';
 
 import {AgentBridgeError} from '../errors.js';
+import type {AgentBridgeErrorCode} from '../errors.js';
 import type {BridgeFiles} from './bridge-files.js';
 import type {RegisteredCluster, RegistrationRequest} from './bridge-daemon.js';
 
@@ -44,7 +45,8 @@ export class BridgeClient {
       const {status, body} = await this.#call('GET', '/porthole/v1/bridge');
       if (status === 200) return JSON.parse(body) as BridgeStatus;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') return undefined;
+      // Nothing listens, or a bridge is stopping: either way, none is running.
+      if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(String((err as NodeJS.ErrnoException).code))) return undefined;
     }
     throw new AgentBridgeError(
       'ERR_BRIDGE_PORT_TAKEN',
@@ -80,7 +82,13 @@ export class BridgeClient {
           const lost = new Promise<void>((settle) => {
             response.once('close', settle);
           });
-          createInterface({input: response}).once('line', (line) => {
+          // Releasing the registration aborts this response on purpose.
+          response.on('error', () => undefined);
+          const lines = createInterface({input: response});
+          // readline passes the response's errors on: the abort of a release is one.
+          lines.on('error', () => undefined);
+          lines.once('line', (line) => {
+            lines.close();
             resolve({
               cluster: JSON.parse(line) as RegisteredCluster,
               release: () => outgoing.destroy(),
@@ -143,16 +151,14 @@ export class BridgeClient {
   }
 }
 
+/** The bridge's refusal, with the code and hint of the failure behind it when it gave one. */
 function controlError(body: string): AgentBridgeError {
-  let message = body;
+  let failure: {code?: string; message?: string; hint?: string} = {};
   try {
-    message = (JSON.parse(body) as {message?: string}).message ?? body;
+    failure = JSON.parse(body) as typeof failure;
   } catch {
     // Not JSON: quote it as it is.
   }
-  return new AgentBridgeError(
-    'ERR_BRIDGE_CONTROL',
-    `The bridge refused: ${message.trim()}`,
-    'See the bridge log in the data directory (bridge/bridge.log).',
-  );
+  const code = (failure.code?.startsWith('ERR_TUNNEL_') ? failure.code : 'ERR_BRIDGE_CONTROL') as AgentBridgeErrorCode;
+  return new AgentBridgeError(code, failure.message ?? `The bridge refused: ${body.trim()}`, failure.hint ?? 'See the bridge log in the data directory (bridge/bridge.log).');
 }

@@ -137,14 +137,16 @@ export class BridgeDaemon {
         // Held open: the cluster is served for as long as the registering process keeps this.
         response.writeHead(200, {'content-type': 'application/x-ndjson'});
         response.write(`${JSON.stringify(entry.shown)}\n`);
-        request.once('close', () => {
+        // The response never ends on its own: it closes when the registering process lets go.
+        response.once('close', () => {
           if (this.#entries.get(registration.cluster) === entry)
             void this.#remove(registration.cluster);
         });
       } catch (err) {
-        json(500, {
+        json(502, {
           code: (err as {code?: string}).code ?? 'ERR_BRIDGE_CONTROL',
           message: (err as Error).message,
+          hint: (err as {hint?: string}).hint,
         });
       }
       return;
@@ -185,6 +187,14 @@ export class BridgeDaemon {
     for (const path of kubeconfigs)
       await addContext(path, context, path === this.files.kubeconfigPath);
     this.#server.addCluster({name: request.cluster, relay: request.relay, mode: request.mode});
+    try {
+      await this.#server.probe(request.cluster);
+    } catch (err) {
+      this.#server.removeCluster(request.cluster);
+      for (const path of kubeconfigs) await removeContext(path, request.context).catch(() => undefined);
+      this.#armIdleExit();
+      throw err;
+    }
     const entry: Entry = {
       request,
       kubeconfigs,

@@ -138,6 +138,27 @@ export class BridgeServer {
     });
   }
 
+  /**
+   * Checks the whole path to a cluster's agent with `GET /version` (any answer from the
+   * apiserver will do), so that `porthole proxy` can say what is wrong before kubectl tries.
+   *
+   * @throws AgentBridgeError `ERR_TUNNEL_RELAY_UNREACHABLE`, `ERR_TUNNEL_CERTIFICATE`,
+   *   `ERR_TUNNEL_CREDENTIAL_REJECTED` or `ERR_TUNNEL_NO_AGENT`
+   */
+  async probe(name: string, timeoutMs = 15_000): Promise<void> {
+    const route = this.#routes.get(name);
+    if (!route) throw new AgentBridgeError('ERR_BRIDGE_CONTROL', `No cluster ${name} on this bridge`, 'Register it with porthole proxy.');
+    await new Promise<void>((resolve, reject) => {
+      const outgoing = httpRequest({agent: route.agent, method: 'GET', path: '/version', timeout: timeoutMs}, (answer) => {
+        answer.resume();
+        answer.once('end', resolve);
+      });
+      outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${timeoutMs}ms`)));
+      outgoing.on('error', (err) => reject(asTunnelFailure(err, route.registration)));
+      outgoing.end();
+    });
+  }
+
   /** Stops serving a cluster; its open connections end. */
   removeCluster(name: string): boolean {
     const route = this.#routes.get(name);

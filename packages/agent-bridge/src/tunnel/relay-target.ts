@@ -38,6 +38,15 @@ export function relayOrigin(relay: string): string {
   return `${scheme}://${url.host}`;
 }
 
+/**
+ * Mux limits for the agent's and the bridge's connections. One bridge or agent carries every
+ * kubectl connection of its users — a thousand open watches is ordinary — so both take more
+ * streams than the protocol's defaults; the memory cap grows with them (each stream commits
+ * its 256 KiB initial window, PROTOCOL.md §5.3), while what is actually buffered stays
+ * bounded by what readers leave unread.
+ */
+export const TUNNEL_MUX_LIMITS = {maxStreams: 2048, maxConnectionWindow: 2048 * 256 * 1024} as const;
+
 /** How long minted tokens live; listeners renew them before they expire. */
 export const MINTED_TOKEN_SECONDS = 3600;
 

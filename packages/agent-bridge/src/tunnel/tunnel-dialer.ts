@@ -5,7 +5,7 @@ import type {MuxSession, WebSocketFactory} from '@porthole/core/protocol';
 
 import {AgentBridgeError} from '../errors.js';
 import type {RelayTarget, TunnelMode} from './relay-target.js';
-import {tokenSource} from './relay-target.js';
+import {TUNNEL_MUX_LIMITS, tokenSource} from './relay-target.js';
 import {streamOf} from './streams.js';
 import {tunnelError} from './tunnel-errors.js';
 
@@ -103,6 +103,7 @@ export class TunnelDialer {
       expiresAt === undefined ? undefined : {expiresAt: Number(expiresAt) * 1000};
     try {
       return await connectMuxSender({
+        ...TUNNEL_MUX_LIMITS,
         address: `${this.#options.target.origin}/$hc/${this.#options.target.entity}`,
         token,
         webSocket: this.#options.webSocket,

@@ -8,7 +8,7 @@ import type {WebSocket} from 'ws';
 import {AGENT_BACKOFF, Backoff} from './backoff.js';
 import type {BackoffOptions} from './backoff.js';
 import type {RelayTarget, TunnelMode} from './relay-target.js';
-import {tokenSource} from './relay-target.js';
+import {TUNNEL_MUX_LIMITS, tokenSource} from './relay-target.js';
 import {streamOf} from './streams.js';
 import {tunnelError} from './tunnel-errors.js';
 
@@ -145,6 +145,7 @@ export class TunnelListener {
   async #openMux(): Promise<{session: MuxSession; expiresAt: number}> {
     const token = await this.#token();
     const session = await openMuxListener({
+      ...TUNNEL_MUX_LIMITS,
       address: this.#address(),
       token,
       webSocket: this.#options.webSocket,

@@ -1,6 +1,6 @@
 import type {TestProject} from 'vitest/node';
 
-import {kubectl, startTestCluster} from '@porthole/testing';
+import {serviceAccountToken, startTestCluster} from '@porthole/testing';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,32 +15,7 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cluster = await startTestCluster();
-  const admin = (args: string[]) => kubectl(cluster.kubeconfigPath, args);
-  await admin(['create', 'serviceaccount', 'porthole-e2e', '-n', 'default']);
-  await admin([
-    'create',
-    'clusterrolebinding',
-    'porthole-e2e',
-    '--clusterrole',
-    'cluster-admin',
-    '--serviceaccount',
-    'default:porthole-e2e',
-  ]);
-  const token = await admin([
-    'create',
-    'token',
-    'porthole-e2e',
-    '-n',
-    'default',
-    '--duration',
-    '2h',
-  ]);
-  if (token.code !== 0) throw new Error(`cannot mint a service-account token: ${token.stderr}`);
-  project.provide('cluster', {
-    kubeconfigPath: cluster.kubeconfigPath,
-    server: cluster.server,
-    caPem: cluster.caPem,
-    token: token.stdout.trim(),
-  });
+  const token = await serviceAccountToken(cluster.kubeconfigPath, 'porthole-e2e');
+  project.provide('cluster', {kubeconfigPath: cluster.kubeconfigPath, server: cluster.server, caPem: cluster.caPem, token});
   return () => cluster.stop();
 }

@@ -1,3 +1,4 @@
+import {setTimeout as sleep} from 'node:timers/promises';
 import {parseArgs} from 'node:util';
 
 import type {CliContext} from '../command.js';
@@ -29,6 +30,8 @@ export async function run(args: readonly string[], context: CliContext): Promise
     return ExitCode.OK;
   }
   await client.stop();
+  // The bridge answers first and then removes its clusters and contexts: wait until it is gone.
+  for (let attempt = 0; attempt < 100 && (await client.status()); attempt++) await sleep(100);
   context.stdout.write(
     `Stopped the bridge on port ${port} (${status.clusters.length} cluster${status.clusters.length === 1 ? '' : 's'}).\n`,
   );
