@@ -38,7 +38,13 @@ export default tseslint.config(
         'error',
         {
           packageDir: ['.', root],
-          devDependencies: ['**/test/**', '**/*.config.ts', '**/*.config.js', 'scripts/**'],
+          devDependencies: [
+            '**/test/**',
+            '**/bench/**',
+            '**/*.config.ts',
+            '**/*.config.js',
+            'scripts/**',
+          ],
         },
       ],
       'import-x/no-relative-packages': 'error',

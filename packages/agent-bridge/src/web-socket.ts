@@ -27,6 +27,15 @@ export function nodeWebSocketFactory(options: NodeWebSocketOptions = {}): WebSoc
       generateMask: secure ? zeroMask : randomMask,
       ...(options.ca === undefined ? {} : {ca: options.ca}),
     });
+    // A browser delivers each WebSocket event as a task of its own, so code that goes on from
+    // `open` through promises has its listeners in place before the first message. `ws` can
+    // emit that message in the same turn as `open` — when the peer's first bytes arrive in one
+    // read with the 101, as a rendezvous under load does — and it is lost to a listener added a
+    // few promises later. Holding the socket until the next turn keeps the browser's order.
+    socket.once('open', () => {
+      socket.pause();
+      setImmediate(() => socket.resume());
+    });
     // `ws` implements the WHATWG surface core uses; its types spell the listeners differently.
     return socket as unknown as WebSocketLike;
   };

@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto';
 import {once} from 'node:events';
 import {createServer} from 'node:https';
 import type {AddressInfo} from 'node:net';
@@ -79,5 +80,44 @@ describe('nodeWebSocketFactory', () => {
     expect(masks).toHaveLength(3);
     expect(masks.filter((mask) => mask === '00000000')).toEqual([]);
     expect(new Set(masks).size).toBe(3);
+  });
+
+  it('keeps a message that arrives in one read with the 101 for a listener added after open', async () => {
+    // The server answers the upgrade and sends its first frame in a single write, as a relay
+    // that pairs a rendezvous with bytes already waiting does.
+    const server = (await import('node:http')).createServer();
+    server.on('upgrade', (request, socket) => {
+      const accept = createHash('sha1')
+        .update(
+          `${String(request.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`,
+        )
+        .digest('base64');
+      const frame = Buffer.concat([Buffer.from([0x81, 5]), Buffer.from('first')]);
+      socket.write(
+        Buffer.concat([
+          Buffer.from(
+            `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+          ),
+          frame,
+        ]),
+      );
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closers.push(() => server.closeAllConnections());
+    closers.push(() => server.close());
+    const socket = nodeWebSocketFactory()(
+      `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      {protocols: [], headers: {}},
+    );
+    await new Promise((resolve) => socket.addEventListener('open', resolve));
+    // Some promise hops later, as core's accept() and its callers take.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    const message = await new Promise<string>((resolve, reject) => {
+      socket.addEventListener('message', (event: {data: Buffer}) => resolve(event.data.toString()));
+      setTimeout(() => reject(new Error('the first message was lost')), 2000);
+    });
+    expect(message).toBe('first');
+    socket.close();
   });
 });

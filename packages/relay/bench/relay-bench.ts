@@ -27,6 +27,9 @@ import {
 import type {MuxSession, MuxStream, WebSocketFactory, WebSocketLike} from '@porthole/core/protocol';
 import {WebSocket, WebSocketServer} from 'ws';
 
+import {formatTable, spread} from '@porthole/testing';
+import type {Spread} from '@porthole/testing';
+
 const SETUPS = 300;
 const ROUND_TRIPS = 3000;
 const THROUGHPUT_BYTES = 512 * 1024 * 1024;
@@ -83,22 +86,14 @@ async function measure(path: Path) {
   const started = performance.now();
   await path.push(THROUGHPUT_BYTES);
   const seconds = (performance.now() - started) / 1000;
-  return {setup: summary(setups), rtt: summary(rtts), throughput: THROUGHPUT_BYTES / 1e6 / seconds};
-}
-
-function summary(samples: number[]): {median: number; p95: number} {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    median: sorted[Math.floor(sorted.length / 2)] ?? 0,
-    p95: sorted[Math.floor(sorted.length * 0.95)] ?? 0,
-  };
+  return {setup: spread(setups), rtt: spread(rtts), throughput: THROUGHPUT_BYTES / 1e6 / seconds};
 }
 
 function report(
   results: {
     name: string;
-    setup: {median: number; p95: number};
-    rtt: {median: number; p95: number};
+    setup: Spread;
+    rtt: Spread;
     throughput: number;
   }[],
 ): void {
@@ -125,13 +120,10 @@ function report(
       ),
     ],
   ];
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   process.stdout.write(
     `Porthole relay benchmark: loopback, Node ${process.version}, ${SETUPS} setups, ${ROUND_TRIPS} round trips, ${THROUGHPUT_BYTES / 1024 / 1024} MiB\n`,
   );
-  for (const row of rows)
-    process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('   ')}\n`);
+  process.stdout.write(`${formatTable(rows)}\n`);
   process.stdout.write(
     '×n: relative to the direct WebSocket. setup: a new connection (mux: a new stream) until its first echo.\n',
   );

@@ -7,6 +7,9 @@ export {criLogLines} from './cluster/kwok.js';
 export {kubectl, kubectlPath} from './kubectl.js';
 export type {KubectlBinary, KubectlResult} from './kubectl.js';
 export {serviceAccountToken} from './service-account.js';
+export {LineProcess} from './line-process.js';
+export {formatTable, rssMiB, spread} from './measure.js';
+export type {Spread} from './measure.js';
 
 export {buildToolchain, cacheRoot, locateToolchain} from './toolchain.js';
 export type {BuildLog, Toolchain} from './toolchain.js';

@@ -46,7 +46,12 @@ export class BridgeClient {
       if (status === 200) return JSON.parse(body) as BridgeStatus;
     } catch (err) {
       // Nothing listens, or a bridge is stopping: either way, none is running.
-      if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(String((err as NodeJS.ErrnoException).code))) return undefined;
+      if (
+        ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(
+          String((err as NodeJS.ErrnoException).code),
+        )
+      )
+        return undefined;
     }
     throw new AgentBridgeError(
       'ERR_BRIDGE_PORT_TAKEN',
@@ -159,6 +164,12 @@ function controlError(body: string): AgentBridgeError {
   } catch {
     // Not JSON: quote it as it is.
   }
-  const code = (failure.code?.startsWith('ERR_TUNNEL_') ? failure.code : 'ERR_BRIDGE_CONTROL') as AgentBridgeErrorCode;
-  return new AgentBridgeError(code, failure.message ?? `The bridge refused: ${body.trim()}`, failure.hint ?? 'See the bridge log in the data directory (bridge/bridge.log).');
+  const code = (
+    failure.code?.startsWith('ERR_TUNNEL_') ? failure.code : 'ERR_BRIDGE_CONTROL'
+  ) as AgentBridgeErrorCode;
+  return new AgentBridgeError(
+    code,
+    failure.message ?? `The bridge refused: ${body.trim()}`,
+    failure.hint ?? 'See the bridge log in the data directory (bridge/bridge.log).',
+  );
 }

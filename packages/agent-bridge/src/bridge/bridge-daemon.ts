@@ -191,7 +191,8 @@ export class BridgeDaemon {
       await this.#server.probe(request.cluster);
     } catch (err) {
       this.#server.removeCluster(request.cluster);
-      for (const path of kubeconfigs) await removeContext(path, request.context).catch(() => undefined);
+      for (const path of kubeconfigs)
+        await removeContext(path, request.context).catch(() => undefined);
       this.#armIdleExit();
       throw err;
     }

@@ -147,12 +147,20 @@ export class BridgeServer {
    */
   async probe(name: string, timeoutMs = 15_000): Promise<void> {
     const route = this.#routes.get(name);
-    if (!route) throw new AgentBridgeError('ERR_BRIDGE_CONTROL', `No cluster ${name} on this bridge`, 'Register it with porthole proxy.');
+    if (!route)
+      throw new AgentBridgeError(
+        'ERR_BRIDGE_CONTROL',
+        `No cluster ${name} on this bridge`,
+        'Register it with porthole proxy.',
+      );
     await new Promise<void>((resolve, reject) => {
-      const outgoing = httpRequest({agent: route.agent, method: 'GET', path: '/version', timeout: timeoutMs}, (answer) => {
-        answer.resume();
-        answer.once('end', resolve);
-      });
+      const outgoing = httpRequest(
+        {agent: route.agent, method: 'GET', path: '/version', timeout: timeoutMs},
+        (answer) => {
+          answer.resume();
+          answer.once('end', resolve);
+        },
+      );
       outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${timeoutMs}ms`)));
       outgoing.on('error', (err) => reject(asTunnelFailure(err, route.registration)));
       outgoing.end();

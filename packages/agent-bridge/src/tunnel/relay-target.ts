@@ -45,7 +45,10 @@ export function relayOrigin(relay: string): string {
  * its 256 KiB initial window, PROTOCOL.md §5.3), while what is actually buffered stays
  * bounded by what readers leave unread.
  */
-export const TUNNEL_MUX_LIMITS = {maxStreams: 2048, maxConnectionWindow: 2048 * 256 * 1024} as const;
+export const TUNNEL_MUX_LIMITS = {
+  maxStreams: 2048,
+  maxConnectionWindow: 2048 * 256 * 1024,
+} as const;
 
 /** How long minted tokens live; listeners renew them before they expire. */
 export const MINTED_TOKEN_SECONDS = 3600;

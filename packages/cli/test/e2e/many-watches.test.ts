@@ -15,19 +15,20 @@ import {afterEach, expect, inject, it} from 'vitest';
 import {parse} from 'yaml';
 
 import {kubectl} from '@porthole/testing';
+import type {LineProcess} from '@porthole/testing';
 
-import {Porthole} from './processes.js';
+import {porthole} from './processes.js';
 
 const cluster = inject('cluster');
-const WATCHES = Number(process.env.PORTHOLE_WATCHES ?? 1000);
+const WATCHES = 1000;
 const KEY = 'watch-key';
-const started: Porthole[] = [];
+const started: LineProcess[] = [];
 let home = '';
-let stopBridge = async () => undefined as void;
+let stopBridge: () => Promise<unknown> = () => Promise.resolve();
 
 afterEach(async () => {
   await stopBridge();
-  stopBridge = async () => undefined;
+  stopBridge = () => Promise.resolve();
   for (const process of started.splice(0).reverse()) await process.stop();
   if (home) await rm(home, {recursive: true, force: true});
   home = '';
@@ -44,7 +45,7 @@ it.each(['mux', 'websocket'])(
     home = await mkdtemp(join(tmpdir(), 'porthole-watches-'));
     const env = {PORTHOLE_HOME: home, PORTHOLE_SAS_KEY: KEY};
     const start = (args: string[]) => {
-      const process = Porthole.start(args, env);
+      const process = porthole(args, env);
       started.push(process);
       return process;
     };
@@ -100,7 +101,7 @@ it.each(['mux', 'websocket'])(
     ]);
     expect(await proxy.exit()).toBe(0);
     stopBridge = async () => {
-      await Porthole.start(['proxy', 'stop', '--port', String(port)], env).exit();
+      await porthole(['proxy', 'stop', '--port', String(port)], env).exit();
     };
 
     const namespace = `many-watches-${tunnel}`;
@@ -118,8 +119,8 @@ it.each(['mux', 'websocket'])(
     const resourceVersion = list.stdout.trim();
 
     const before = {
-      relay: await rssMiB(relay.child.pid ?? 0),
-      agent: await rssMiB(agent.child.pid ?? 0),
+      relay: await rssMiB(relay.pid),
+      agent: await rssMiB(agent.pid),
     };
     const kubeconfig = parse(await readFile(join(home, 'bridge', 'kubeconfig'), 'utf8')) as {
       clusters: {cluster: {'certificate-authority-data': string; 'tls-server-name': string}}[];
@@ -164,8 +165,8 @@ it.each(['mux', 'websocket'])(
     await Promise.all(opened);
     const openMs = Date.now() - openStarted;
     const during = {
-      relay: await rssMiB(relay.child.pid ?? 0),
-      agent: await rssMiB(agent.child.pid ?? 0),
+      relay: await rssMiB(relay.pid),
+      agent: await rssMiB(agent.pid),
     };
 
     expect(
