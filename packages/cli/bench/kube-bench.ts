@@ -38,6 +38,7 @@ const NEW_CONNECTIONS = 200;
 const CONFIGMAPS = 5000;
 const LISTS = 10;
 const PAGE = 500;
+const REQUEST_TIMEOUT_MS = 60_000;
 const SAS_KEY = 'bench-key';
 const BIN = fileURLToPath(new URL('../bin/porthole.js', import.meta.url));
 
@@ -206,8 +207,14 @@ class H2Client {
     stream.end(body);
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const [headers] = (await once(stream, 'response')) as [Record<string, unknown>];
-    await once(stream, 'end');
+    stream.setTimeout(REQUEST_TIMEOUT_MS, () =>
+      stream.destroy(new Error(`${this.#endpoint.name}: ${method} ${path}: no answer in time`)),
+    );
+    // Both waits start together: a small answer's headers, body and end can come in one read.
+    const [[headers]] = (await Promise.all([once(stream, 'response'), once(stream, 'end')])) as [
+      [Record<string, unknown>],
+      unknown,
+    ];
     const status = Number(headers[':status']);
     const answer = Buffer.concat(chunks);
     if (status >= 300)

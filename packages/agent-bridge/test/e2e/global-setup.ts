@@ -16,6 +16,11 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cluster = await startTestCluster();
   const token = await serviceAccountToken(cluster.kubeconfigPath, 'porthole-e2e');
-  project.provide('cluster', {kubeconfigPath: cluster.kubeconfigPath, server: cluster.server, caPem: cluster.caPem, token});
+  project.provide('cluster', {
+    kubeconfigPath: cluster.kubeconfigPath,
+    server: cluster.server,
+    caPem: cluster.caPem,
+    token,
+  });
   return () => cluster.stop();
 }
