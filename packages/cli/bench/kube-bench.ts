@@ -1,7 +1,8 @@
 /**
  * `npm run bench`, second part: kubectl's traffic to a real kube-apiserver, sent directly and
- * through Porthole — bridge → relay → agent → apiserver, each a `porthole` process of its own —
- * over Hybrid Connections (a WebSocket per tunnelled connection) and over the mux.
+ * through Porthole — bridge → relay → agent → apiserver, each a `porthole` process of its own,
+ * the relay on TLS — over Hybrid Connections (a WebSocket per tunnelled connection) and over
+ * the mux.
  *
  * Clients speak HTTP/2 with a service-account token, as kubectl does. For each path it measures,
  * interleaving the paths request by request so that background load (the test cluster shares
@@ -12,7 +13,7 @@
  *     pages them.
  */
 import {once} from 'node:events';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {connect} from 'node:http2';
 import type {ClientHttp2Session} from 'node:http2';
 import {createServer} from 'node:net';
@@ -22,6 +23,7 @@ import {join} from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {fileURLToPath} from 'node:url';
 
+import {CertificateAuthority} from '@porthole/core';
 import {
   formatTable,
   LineProcess,
@@ -256,11 +258,21 @@ class PortholeProcesses {
 
   /** Starts everything and returns the bridge's endpoint for each tunnel. */
   async serve(cluster: TestCluster): Promise<Endpoint[]> {
+    // TLS, as in production: the agent's and the bridge's frames then go unmasked (zero keys).
+    const ca = await CertificateAuthority.create('porthole-kube-bench-ca');
+    const serving = await ca.issue({commonName: 'relay', hosts: ['127.0.0.1'], usage: 'server'});
+    await writeFile(join(this.#home, 'ca.pem'), ca.certPem);
+    await writeFile(join(this.#home, 'relay.pem'), serving.certPem);
+    await writeFile(join(this.#home, 'relay.key'), serving.keyPem, {mode: 0o600});
     const relay = this.#start('relay', [
       'relay',
       'serve',
       '--listen',
       '127.0.0.1:0',
+      '--tls-cert',
+      join(this.#home, 'relay.pem'),
+      '--tls-key',
+      join(this.#home, 'relay.key'),
       '--data-dir',
       join(this.#home, 'relay'),
       '--hybrid-connection',
@@ -270,14 +282,14 @@ class PortholeProcesses {
       '--sas-key',
       `bench=${SAS_KEY}`,
     ]);
-    const [, relayUrl = ''] = await relay.line(/^listening on http(:\/\/127\.0\.0\.1:\d+)$/);
+    const [, relayUrl = ''] = await relay.line(/^listening on https(:\/\/127\.0\.0\.1:\d+)$/);
     const tunnels = [
       {cluster: 'hc', tunnel: 'websocket', name: 'Porthole, Hybrid Connections'},
       {cluster: 'mux', tunnel: 'mux', name: 'Porthole, mux'},
     ];
     const relayFlags = (cluster: string, tunnel: string) => [
       '--relay',
-      `ws${relayUrl}`,
+      `wss${relayUrl}`,
       '--hybrid-connection',
       `clusters/${cluster}`,
       '--sas-key-name',
@@ -373,7 +385,11 @@ class PortholeProcesses {
   }
 
   #env(): NodeJS.ProcessEnv {
-    return {PORTHOLE_HOME: this.#home, PORTHOLE_SAS_KEY: SAS_KEY};
+    return {
+      PORTHOLE_HOME: this.#home,
+      PORTHOLE_SAS_KEY: SAS_KEY,
+      NODE_EXTRA_CA_CERTS: join(this.#home, 'ca.pem'),
+    };
   }
 }
 

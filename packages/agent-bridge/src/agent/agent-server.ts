@@ -30,6 +30,8 @@ export class AgentServer {
   constructor(options: {
     upstream: KubeUpstream;
     authenticator: Authenticator;
+    /** How long a connection may wait for its next request (Node's `keepAliveTimeout`). */
+    idleTimeoutMs: number;
     onRequest?: (entry: AgentRequestLog) => void;
   }) {
     this.#upstream = options.upstream;
@@ -38,7 +40,7 @@ export class AgentServer {
     this.#server = createServer({
       requestTimeout: 0,
       headersTimeout: 60_000,
-      keepAliveTimeout: 60_000,
+      keepAliveTimeout: options.idleTimeoutMs,
     });
     this.#server.timeout = 0;
     this.#server.on('request', (request: IncomingMessage, response: ServerResponse) => {

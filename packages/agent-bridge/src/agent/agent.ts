@@ -18,6 +18,12 @@ export interface AgentOptions {
   cluster: KubeEndpoint;
   authenticator?: Authenticator;
   webSocket?: WebSocketFactory;
+  /**
+   * How long a tunnelled connection may wait for its next request before the agent closes it.
+   * Default 60 s; the agent announces it (`Keep-Alive: timeout=60`), so clients' pools let
+   * idle connections go first.
+   */
+  idleTimeoutMs?: number;
   log: Logger;
 }
 
@@ -52,6 +58,7 @@ export class Agent {
     const server = new AgentServer({
       upstream,
       authenticator: options.authenticator ?? passThrough,
+      idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
       onRequest: (entry) => log('agent.request', {...entry}),
     });
     const tunnel = new TunnelListener({

@@ -321,16 +321,24 @@ export class BridgeServer {
 }
 
 /**
+ * How long an idle tunnelled connection stays in the pool when the agent announces no
+ * keep-alive time; the agent's announcement (`Keep-Alive: timeout=60`) shortens it to one
+ * second less than that.
+ */
+const POOL_IDLE_MS = 120_000;
+
+/**
  * Node's HTTP client pooling tunnelled connections: a request takes an idle one or a new one
  * from the dialer (a new mux stream costs half a round trip), and keep-alive returns it to the
- * pool afterwards. Idle ones are closed by the agent after its keep-alive time, which it
- * announces (`Keep-Alive: timeout=60`) so that the pool lets them go first.
+ * pool afterwards. Idle ones leave the pool before the agent would close them, and at once if
+ * it closes them anyway (a restarted agent, a relay that went away).
  */
 class TunnelAgent extends HttpAgent {
   readonly #dialer: TunnelDialer;
 
   constructor(dialer: TunnelDialer) {
-    super({keepAlive: true, maxSockets: Infinity, maxFreeSockets: 64});
+    // Node applies a server's keep-alive hint only when it is shorter than `timeout`.
+    super({keepAlive: true, maxSockets: Infinity, maxFreeSockets: 64, timeout: POOL_IDLE_MS});
     this.#dialer = dialer;
   }
 
@@ -339,7 +347,12 @@ class TunnelAgent extends HttpAgent {
     callback?: (err: Error | null, stream: Duplex) => void,
   ): Duplex | null | undefined {
     this.#dialer.connect().then(
-      (stream) => callback?.(null, stream),
+      (stream) => {
+        // Like a TCP socket without half-open: the agent's end of the connection is its close.
+        // The pool notices only `close`, and a WebSocket's stream does not emit it on its own.
+        stream.once('end', () => stream.destroy());
+        callback?.(null, stream);
+      },
       (err: unknown) => callback?.(err as Error, undefined as unknown as Duplex),
     );
     return undefined;

@@ -15,7 +15,7 @@ import {
   kubeconfigEndpoint,
   nodeWebSocketFactory,
 } from '../../src/index.js';
-import type {TunnelMode} from '../../src/index.js';
+import type {AgentOptions, TunnelMode} from '../../src/index.js';
 
 /** kubectl → bridge → relay → agent → kube-apiserver, all real, on loopback. */
 export interface Harness {
@@ -36,10 +36,14 @@ export interface Harness {
 
 const SAS = {name: 'e2e', key: 'e2e-key-0123456789'};
 
-/** Starts a relay, an agent and a bridge for the cluster; `mode` picks the tunnel both use. */
+/**
+ * Starts a relay, an agent and a bridge for the cluster; `mode` picks the tunnel both use, and
+ * `agentOptions` adjust the agent.
+ */
 export async function startHarness(
   cluster: {kubeconfigPath: string; token: string},
   mode: TunnelMode,
+  agentOptions: Pick<AgentOptions, 'idleTimeoutMs'> = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'porthole-e2e-'));
   const store = SqliteEntityStore.open(':memory:');
@@ -62,6 +66,7 @@ export async function startHarness(
   const startAgent = () =>
     Agent.start({
       relay: target,
+      ...agentOptions,
       mode,
       cluster: endpoint,
       log: () => undefined,
