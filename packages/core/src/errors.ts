@@ -23,7 +23,9 @@ export type CoreErrorCode =
   | 'ERR_MUX_FLOOD'
   | 'ERR_MUX_IDLE_TIMEOUT'
   // Certificates (RFC 5280).
-  | 'ERR_PKI_INVALID_REQUEST';
+  | 'ERR_PKI_INVALID_REQUEST'
+  // Entra ID access tokens and the identities they carry.
+  | AuthErrorCode;
 
 /**
  * The base of every error Porthole raises, in every package. Callers match on `code`
@@ -124,6 +126,28 @@ export class PkiError extends PortholeError<'ERR_PKI_INVALID_REQUEST'> {
   }
 }
 
+/** Why an access token, or the identity it carries, is not accepted. */
+export type AuthErrorCode =
+  | 'ERR_AUTH_TOKEN_MALFORMED'
+  | 'ERR_AUTH_TOKEN_EXPIRED'
+  | 'ERR_AUTH_TOKEN_NOT_YET_VALID'
+  | 'ERR_AUTH_ALGORITHM_REJECTED'
+  | 'ERR_AUTH_SIGNATURE_INVALID'
+  | 'ERR_AUTH_KEY_UNKNOWN'
+  | 'ERR_AUTH_ISSUER_REJECTED'
+  | 'ERR_AUTH_AUDIENCE_REJECTED'
+  | 'ERR_AUTH_TENANT_REJECTED'
+  | 'ERR_AUTH_CLAIM_INVALID'
+  | 'ERR_AUTH_IDENTITY_REJECTED'
+  | 'ERR_AUTH_METADATA_UNAVAILABLE'
+  | 'ERR_AUTH_GROUPS_UNRESOLVED';
+
+/**
+ * A token that is not accepted, or an identity that cannot be established from it. Every one
+ * means "401 Unauthorized" to the caller; the message says why without quoting the token.
+ */
+export class AuthError extends PortholeError<AuthErrorCode> {}
+
 /** Every error `@porthole/core` raises, discriminated by `code`. */
 export type AnyCoreError =
-  KubeconfigError | SasTokenError | HybridConnectionError | MuxError | PkiError;
+  KubeconfigError | SasTokenError | HybridConnectionError | MuxError | PkiError | AuthError;

@@ -1,4 +1,5 @@
 export {
+  AuthError,
   HybridConnectionError,
   KubeconfigError,
   MuxError,
@@ -6,7 +7,7 @@ export {
   PortholeError,
   SasTokenError,
 } from './errors.js';
-export type {AnyCoreError, CoreErrorCode} from './errors.js';
+export type {AnyCoreError, AuthErrorCode, CoreErrorCode} from './errors.js';
 
 export {createKubeconfig, serializeKubeconfig} from './kubeconfig/kubeconfig.js';
 export type {

@@ -1,0 +1,12 @@
+export {EntraTokenValidator} from './entra-token-validator.js';
+export type {
+  EntraClaims,
+  EntraIssuer,
+  EntraTokenValidatorOptions,
+} from './entra-token-validator.js';
+export {entraIdentity, hasGroupOverage} from './entra-identity.js';
+export type {EntraIdentity, EntraIdentityOptions} from './entra-identity.js';
+export {GraphGroupResolver} from './graph-groups.js';
+export type {GraphGroupResolverOptions, GraphPrincipal} from './graph-groups.js';
+export {impersonationHeaders} from './impersonation.js';
+export type {Impersonation} from './impersonation.js';
