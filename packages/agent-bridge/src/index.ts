@@ -12,6 +12,9 @@ export {Agent} from './agent/agent.js';
 export type {AgentOptions} from './agent/agent.js';
 export {passThrough} from './agent/authenticator.js';
 export type {AuthDecision, AuthRequest, Authenticator} from './agent/authenticator.js';
+export {entraAuthenticator} from './agent/entra-authenticator.js';
+export type {EntraAuthenticatorOptions} from './agent/entra-authenticator.js';
+export {AGENT_CLUSTER_ROLE_RULES, agentClusterRole} from './agent/agent-rbac.js';
 export {inClusterEndpoint, kubeconfigEndpoint} from './agent/kube-endpoint.js';
 export type {AgentCredential, KubeEndpoint} from './agent/kube-endpoint.js';
 

@@ -4,7 +4,13 @@ import {serviceAccountToken, startTestCluster} from '@porthole/testing';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    cluster: {kubeconfigPath: string; server: string; caPem: string; token: string};
+    cluster: {
+      kubeconfigPath: string;
+      server: string;
+      caPem: string;
+      token: string;
+      auditLogPath: string;
+    };
   }
 }
 
@@ -21,6 +27,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     server: cluster.server,
     caPem: cluster.caPem,
     token,
+    auditLogPath: cluster.auditLogPath,
   });
   return () => cluster.stop();
 }

@@ -43,7 +43,7 @@ const SAS = {name: 'e2e', key: 'e2e-key-0123456789'};
 export async function startHarness(
   cluster: {kubeconfigPath: string; token: string},
   mode: TunnelMode,
-  agentOptions: Pick<AgentOptions, 'idleTimeoutMs'> = {},
+  agentOptions: Pick<AgentOptions, 'idleTimeoutMs' | 'authenticator'> = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'porthole-e2e-'));
   const store = SqliteEntityStore.open(':memory:');

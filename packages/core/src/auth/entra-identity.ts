@@ -1,3 +1,5 @@
+import {decodeJwt} from 'jose';
+
 import {AuthError} from '../errors.js';
 import type {EntraClaims} from './entra-token-validator.js';
 
@@ -82,4 +84,18 @@ export function hasGroupOverage(claims: EntraClaims): boolean {
     claims.groups === undefined &&
     (claims.hasgroups === true || typeof claims._claim_names?.groups === 'string')
   );
+}
+
+/**
+ * Whether a bearer token is for the Entra path: a JWT with a tenant id (`tid`), whoever its
+ * issuer claims to be. Such a token is validated and either accepted or refused — never
+ * passed on. Anything else (a service-account token, an opaque token) is the apiserver's to
+ * judge. Nothing is verified here.
+ */
+export function isEntraShaped(token: string): boolean {
+  try {
+    return typeof decodeJwt(token).tid === 'string';
+  } catch {
+    return false;
+  }
 }

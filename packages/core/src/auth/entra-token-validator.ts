@@ -110,19 +110,6 @@ export class EntraTokenValidator {
   }
 
   /**
-   * Whether a bearer token names one of the accepted issuers. Nothing is verified: this only
-   * routes a request to {@link validate} rather than passing it through.
-   */
-  acceptsIssuerOf(token: string): boolean {
-    try {
-      const {iss} = decodeJwt(token);
-      return typeof iss === 'string' && this.#issuers.has(iss);
-    } catch {
-      return false;
-    }
-  }
-
-  /**
    * Verifies a token and returns its claims.
    *
    * @throws AuthError with the reason as its code: `ERR_AUTH_TOKEN_MALFORMED`,

@@ -4,7 +4,7 @@ export type {
   EntraIssuer,
   EntraTokenValidatorOptions,
 } from './entra-token-validator.js';
-export {entraIdentity, hasGroupOverage} from './entra-identity.js';
+export {entraIdentity, hasGroupOverage, isEntraShaped} from './entra-identity.js';
 export type {EntraIdentity, EntraIdentityOptions} from './entra-identity.js';
 export {GraphGroupResolver} from './graph-groups.js';
 export type {GraphGroupResolverOptions, GraphPrincipal} from './graph-groups.js';

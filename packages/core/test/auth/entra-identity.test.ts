@@ -1,8 +1,13 @@
 import {describe, expect, it} from 'vitest';
 
-import {entraIdentity, hasGroupOverage, impersonationHeaders} from '../../src/auth/index.js';
+import {
+  entraIdentity,
+  hasGroupOverage,
+  impersonationHeaders,
+  isEntraShaped,
+} from '../../src/auth/index.js';
 import type {EntraClaims} from '../../src/auth/index.js';
-import {GROUP, TENANT, USER_OID, V2_ISSUER} from './fake-issuer.js';
+import {entraToken, GROUP, TENANT, testKey, USER_OID, V2_ISSUER} from './fake-issuer.js';
 
 const SP_OID = '9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a';
 
@@ -97,5 +102,15 @@ describe('impersonationHeaders', () => {
 
   it('sends no group header for no groups', () => {
     expect(impersonationHeaders({user: 'u', groups: []})).toEqual({'impersonate-user': 'u'});
+  });
+});
+
+describe('isEntraShaped', () => {
+  it('routes any JWT with a tenant id to validation, whatever its issuer', async () => {
+    const key = await testKey('k');
+    expect(isEntraShaped(await entraToken(key))).toBe(true);
+    expect(isEntraShaped(await entraToken(key, {iss: 'https://elsewhere.example/'}))).toBe(true);
+    expect(isEntraShaped(await entraToken(key, {tid: undefined, oid: undefined}))).toBe(false);
+    expect(isEntraShaped('an-opaque-token')).toBe(false);
   });
 });
