@@ -24,10 +24,11 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     name: 'agent run',
     summary: 'Run the cluster agent: serve kubectl through the relay',
     usage:
-      'porthole agent run --relay URL --hybrid-connection NAME (--sas-key-name RULE --sas-key KEY | --relay-token TOKEN) [--kubeconfig FILE] [--context NAME] [--tunnel auto|mux|websocket] [--drain-timeout SECONDS]',
+      'porthole agent run --relay URL --hybrid-connection NAME (--sas-key-name RULE --sas-key KEY | --relay-token TOKEN) [--kubeconfig FILE] [--context NAME] [--tunnel auto|mux|websocket] [--drain-timeout SECONDS] [--entra-tenant TENANT-ID --entra-audience SERVER-APP-ID [--entra-issuer URL] [--entra-user-name oid|upn] [--graph-client-id APP-ID [--graph-url URL] [--graph-token-url URL]]]',
     examples: [
       'PORTHOLE_SAS_KEY=… porthole agent run --relay wss://relay.example --hybrid-connection clusters/prod --sas-key-name agent',
       'porthole agent run --relay ws://127.0.0.1:9350 --hybrid-connection clusters/dev --sas-key-name dev --sas-key s3cret --kubeconfig ~/.kube/config',
+      'PORTHOLE_GRAPH_CLIENT_SECRET=… porthole agent run --relay wss://relay.example --hybrid-connection clusters/prod --sas-key-name agent --entra-tenant 72f988bf-86f1-41af-91ab-2d7cd011db47 --entra-audience 6256c85f-0aad-4d50-b960-e6e9b21efe35 --graph-client-id 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
     ],
     load: () => import('./commands/agent-run.js'),
   },

@@ -10,3 +10,5 @@ export {GraphGroupResolver} from './graph-groups.js';
 export type {GraphGroupResolverOptions, GraphPrincipal} from './graph-groups.js';
 export {impersonationHeaders} from './impersonation.js';
 export type {Impersonation} from './impersonation.js';
+export {clientCredentialToken} from './client-credentials.js';
+export type {ClientCredentialOptions} from './client-credentials.js';

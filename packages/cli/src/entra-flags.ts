@@ -1,0 +1,156 @@
+import type {Authenticator, KubeEndpoint} from '@porthole/agent-bridge';
+
+import type {CliContext} from './command.js';
+import {CliUsageError} from './errors.js';
+
+/** The `parseArgs` options of the agent's Entra sign-in. */
+export const ENTRA_OPTIONS = {
+  'entra-tenant': {type: 'string', multiple: true},
+  'entra-audience': {type: 'string', multiple: true},
+  'entra-issuer': {type: 'string', multiple: true},
+  'entra-user-name': {type: 'string'},
+  'graph-url': {type: 'string'},
+  'graph-client-id': {type: 'string'},
+  'graph-client-secret': {type: 'string'},
+  'graph-token-url': {type: 'string'},
+} as const;
+
+interface EntraValues {
+  'entra-tenant'?: string[] | undefined;
+  'entra-audience'?: string[] | undefined;
+  'entra-issuer'?: string[] | undefined;
+  'entra-user-name'?: string | undefined;
+  'graph-url'?: string | undefined;
+  'graph-client-id'?: string | undefined;
+  'graph-client-secret'?: string | undefined;
+  'graph-token-url'?: string | undefined;
+}
+
+const HINT = 'Run "porthole agent run --help" for its options.';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The agent's Entra sign-in, as its flags give it. */
+export interface EntraConfig {
+  tenants: string[];
+  issuers: string[];
+  audiences: string[];
+  userName: 'oid' | 'upn';
+  graph: {baseUrl: string; tokenUrl: string; clientId: string; clientSecret: string} | undefined;
+}
+
+/**
+ * Reads and checks the Entra flags: none means every credential passes through to the
+ * apiserver; `--entra-tenant` with `--entra-audience` (the cluster's server app) means Entra
+ * tokens of those tenants are validated and impersonated, and `--graph-client-id` (secret in
+ * `PORTHOLE_GRAPH_CLIENT_SECRET`) lets the agent read the groups of tokens with group overage.
+ *
+ * @throws CliUsageError naming the flag at fault (never a secret)
+ */
+export function entraConfig(values: EntraValues, context: CliContext): EntraConfig | undefined {
+  const tenants = values['entra-tenant'] ?? [];
+  const audiences = values['entra-audience'] ?? [];
+  const issuers = values['entra-issuer'] ?? [];
+  if (tenants.length === 0) {
+    const stray = (
+      ['entra-audience', 'entra-issuer', 'entra-user-name', 'graph-client-id'] as const
+    ).find((flag) => values[flag] !== undefined);
+    if (stray) throw new CliUsageError(`--${stray} needs --entra-tenant`, HINT);
+    return undefined;
+  }
+  const badTenant = tenants.find((tenant) => !GUID.test(tenant));
+  if (badTenant) {
+    throw new CliUsageError(
+      `--entra-tenant must be a tenant id (got ${JSON.stringify(badTenant)})`,
+      HINT,
+    );
+  }
+  if (audiences.length === 0) {
+    throw new CliUsageError(
+      "--entra-audience is required: the client id of the cluster's server app",
+      HINT,
+    );
+  }
+  const userName = values['entra-user-name'] ?? 'oid';
+  if (userName !== 'oid' && userName !== 'upn') {
+    throw new CliUsageError(
+      `--entra-user-name must be oid or upn (got ${JSON.stringify(userName)})`,
+      HINT,
+    );
+  }
+  let graph: EntraConfig['graph'];
+  const clientId = values['graph-client-id'];
+  if (clientId !== undefined) {
+    const clientSecret = values['graph-client-secret'] ?? context.env.PORTHOLE_GRAPH_CLIENT_SECRET;
+    if (!clientSecret) {
+      throw new CliUsageError(
+        '--graph-client-id needs its secret in PORTHOLE_GRAPH_CLIENT_SECRET (or --graph-client-secret)',
+        HINT,
+      );
+    }
+    graph = {
+      baseUrl: (values['graph-url'] ?? 'https://graph.microsoft.com').replace(/\/$/, ''),
+      tokenUrl:
+        values['graph-token-url'] ??
+        `https://login.microsoftonline.com/${tenants[0] ?? ''}/oauth2/v2.0/token`,
+      clientId,
+      clientSecret,
+    };
+  }
+  return {
+    tenants,
+    issuers:
+      issuers.length > 0
+        ? issuers
+        : tenants.flatMap((tenant) => [
+            `https://login.microsoftonline.com/${tenant}/v2.0`,
+            `https://sts.windows.net/${tenant}/`,
+          ]),
+    // A v1 token's audience may be the App ID URI rather than the client id.
+    audiences: audiences.flatMap((audience) =>
+      GUID.test(audience) ? [audience, `api://${audience}`] : [audience],
+    ),
+    userName,
+    graph,
+  };
+}
+
+/**
+ * The agent's authentication stage for an Entra configuration: it impersonates callers with
+ * the agent's own token, so the cluster credential must be a token.
+ *
+ * @throws CliUsageError when the agent's cluster credential is not a bearer token
+ */
+export async function entraStage(
+  config: EntraConfig,
+  cluster: KubeEndpoint,
+): Promise<Authenticator> {
+  const agentCredential = cluster.credential;
+  if (!agentCredential || !('token' in agentCredential)) {
+    throw new CliUsageError(
+      "Entra sign-in needs the agent's own bearer token for the apiserver, which impersonates callers",
+      'Run the agent with its service account, or give it a kubeconfig whose user has a token.',
+    );
+  }
+  const {EntraTokenValidator, GraphGroupResolver, clientCredentialToken} =
+    await import('@porthole/core/auth');
+  const {entraAuthenticator} = await import('@porthole/agent-bridge');
+  const {graph} = config;
+  return entraAuthenticator({
+    validator: new EntraTokenValidator(config),
+    identity: {userName: config.userName},
+    ...(graph
+      ? {
+          groups: new GraphGroupResolver({
+            graphBaseUrl: graph.baseUrl,
+            token: clientCredentialToken({
+              tokenEndpoint: graph.tokenUrl,
+              clientId: graph.clientId,
+              clientSecret: graph.clientSecret,
+              scope: `${new URL(graph.baseUrl).origin}/.default`,
+            }),
+          }),
+        }
+      : {}),
+    agentToken: agentCredential.token,
+  });
+}
