@@ -27,4 +27,4 @@ export type {RegisteredCluster, RegistrationRequest} from './bridge/bridge-daemo
 export {BRIDGE_SERVER_DOMAIN, clusterServerName, ensureBridgeFiles} from './bridge/bridge-files.js';
 export type {BridgeFiles} from './bridge/bridge-files.js';
 export {addContext, contextKubeconfig, removeContext} from './bridge/kubeconfig-file.js';
-export type {BridgeContext} from './bridge/kubeconfig-file.js';
+export type {BridgeContext, KubectlCredential} from './bridge/kubeconfig-file.js';

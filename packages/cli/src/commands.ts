@@ -33,6 +33,40 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     load: () => import('./commands/agent-run.js'),
   },
   {
+    name: 'login',
+    summary: 'Sign in to Microsoft Entra ID (or the embedded development provider) with MSAL',
+    usage:
+      'porthole login --client-id APP --server-app APP [--tenant TENANT | --authority URL] [--use-device-code | --service-principal (--secret SECRET | --certificate PEM) | --dev-user NAME [--password PASSWORD]]',
+    examples: [
+      'porthole login --tenant contoso.onmicrosoft.com --client-id 04b07795-8ddb-461a-bbee-02f9e1bf7b46 --server-app 6256c85f-0aad-4d50-b960-e6e9b21efe35',
+      'porthole login --use-device-code --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47 --client-id … --server-app …',
+      'porthole login --service-principal --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47 --client-id … --secret … --server-app …',
+      'porthole login --authority https://127.0.0.1:8443/<tenant>/v2.0 --dev-user ada --client-id … --server-app …',
+    ],
+    load: () => import('./commands/login.js'),
+  },
+  {
+    name: 'logout',
+    summary: 'Sign out: forget the account and its cached tokens',
+    usage: 'porthole logout',
+    examples: ['porthole logout'],
+    load: () => import('./commands/logout.js'),
+  },
+  {
+    name: 'account show',
+    summary: 'Show who is signed in',
+    usage: 'porthole account show [-o table|json]',
+    examples: ['porthole account show', 'porthole account show -o json'],
+    load: () => import('./commands/account-show.js'),
+  },
+  {
+    name: 'get-token',
+    summary: "Print the signed-in principal's token as a kubectl exec credential",
+    usage: 'porthole get-token',
+    examples: ['porthole get-token'],
+    load: () => import('./commands/get-token.js'),
+  },
+  {
     name: 'proxy',
     summary:
       "Serve a cluster to kubectl on 127.0.0.1 and write a context for it (Arc's az connectedk8s proxy)",

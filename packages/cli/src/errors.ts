@@ -1,7 +1,8 @@
 import {PortholeError} from '@porthole/core';
 
 /** Stable error codes raised by `@porthole/cli`, listed in `docs/errors.md`. */
-export type CliErrorCode = 'ERR_CLI_USAGE' | 'ERR_CLI_INPUT';
+export type CliErrorCode =
+  'ERR_CLI_USAGE' | 'ERR_CLI_INPUT' | 'ERR_CLI_SIGN_IN_REQUIRED' | 'ERR_CLI_SIGN_IN_FAILED';
 
 /** A command line that cannot be run as written; `hint` says what would work. */
 export class CliUsageError extends PortholeError<CliErrorCode> {
@@ -17,6 +18,25 @@ export class CliUsageError extends PortholeError<CliErrorCode> {
 export class CliInputError extends PortholeError<CliErrorCode> {
   constructor(message: string, options?: {cause?: unknown}) {
     super('ERR_CLI_INPUT', message, options);
+  }
+}
+
+/**
+ * No usable sign-in (`ERR_CLI_SIGN_IN_REQUIRED`: none, or one that needs the user again), or
+ * a sign-in the identity provider refused (`ERR_CLI_SIGN_IN_FAILED`). The message never holds
+ * a token or a secret.
+ */
+export class CliSignInError extends PortholeError<CliErrorCode> {
+  readonly hint: string;
+
+  constructor(
+    code: 'ERR_CLI_SIGN_IN_REQUIRED' | 'ERR_CLI_SIGN_IN_FAILED',
+    message: string,
+    hint: string,
+    options?: {cause?: unknown},
+  ) {
+    super(code, message, options);
+    this.hint = hint;
   }
 }
 

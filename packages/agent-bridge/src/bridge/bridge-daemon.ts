@@ -6,6 +6,7 @@ import {clusterServerName, ensureBridgeFiles} from './bridge-files.js';
 import type {BridgeFiles} from './bridge-files.js';
 import {BridgeServer} from './bridge-server.js';
 import {addContext, removeContext} from './kubeconfig-file.js';
+import type {KubectlCredential} from './kubeconfig-file.js';
 
 /** What `porthole proxy` asks the bridge to serve (`POST /porthole/v1/clusters`). */
 export interface RegistrationRequest {
@@ -14,7 +15,7 @@ export interface RegistrationRequest {
   mode: TunnelMode;
   /** The kubeconfig context to write, default `porthole-<cluster>`. */
   context: string;
-  token: string | undefined;
+  credential: KubectlCredential;
   /** A kubeconfig the user named with `-f`, written besides the bridge's own. */
   extraKubeconfig: string | undefined;
   /**
@@ -177,7 +178,7 @@ export class BridgeDaemon {
       server,
       caPem: this.files.caPem,
       tlsServerName: clusterServerName(request.cluster),
-      token: request.token,
+      credential: request.credential,
     };
     const kubeconfigs = [
       this.files.kubeconfigPath,

@@ -13,10 +13,20 @@ export interface BridgeContext {
   caPem: string;
   /** The TLS server name that selects this cluster on the bridge (see `clusterServerName`). */
   tlsServerName: string;
-  /** A bearer token (e.g. a service-account token) for kubectl to present, when given. */
-  token: string | undefined;
+  /** What kubectl presents: nothing (the user adds it), a token, or an exec plugin's token. */
+  credential: KubectlCredential;
   namespace?: string;
 }
+
+/**
+ * A kubeconfig user's credential: a bearer token (a service-account token, say), or a
+ * `client.authentication.k8s.io/v1` exec plugin that prints a fresh one each time kubectl needs
+ * it (`porthole get-token` for Entra sign-in).
+ */
+export type KubectlCredential =
+  | {token: string}
+  | {exec: {command: string; args: string[]; env: {name: string; value: string}[]}}
+  | undefined;
 
 /** A `clusters`, `users` or `contexts` entry: a name and whatever else it holds. */
 interface Named {
@@ -94,7 +104,7 @@ function upsert(
     }),
     users: replace(document.users, {
       name: context.name,
-      user: context.token === undefined ? {} : {token: context.token},
+      user: kubeconfigUser(context.credential),
     }),
     contexts: replace(document.contexts, {
       name: context.name,
@@ -107,6 +117,19 @@ function upsert(
   };
   if (makeCurrent || !document['current-context']) next['current-context'] = context.name;
   return next;
+}
+
+function kubeconfigUser(credential: KubectlCredential): Record<string, unknown> {
+  if (credential === undefined) return {};
+  if ('token' in credential) return {token: credential.token};
+  return {
+    exec: {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      ...credential.exec,
+      interactiveMode: 'Never',
+      provideClusterInfo: false,
+    },
+  };
 }
 
 async function readDocument(path: string): Promise<KubeconfigDocument> {

@@ -7,11 +7,12 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 
-import type {BridgeFiles} from '@porthole/agent-bridge';
+import type {BridgeFiles, KubectlCredential} from '@porthole/agent-bridge';
 
 import type {CliContext} from '../command.js';
 import {CliUsageError, ExitCode} from '../errors.js';
 import {RELAY_OPTIONS, relayTarget} from '../relay-flags.js';
+import {SignInFiles} from '../sign-in/session-files.js';
 
 const HINT = 'Run "porthole proxy --help" for its options.';
 const BIN = fileURLToPath(new URL('../../bin/porthole.js', import.meta.url));
@@ -70,7 +71,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
     relay: target,
     mode,
     context: contextName,
-    token: values.token ?? context.env.PORTHOLE_TOKEN,
+    credential: await kubectlCredential(values.token ?? context.env.PORTHOLE_TOKEN, context),
     extraKubeconfig,
   };
   const announce = (server: string) => {
@@ -81,7 +82,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
           server,
           caPem: files.caPem,
           tlsServerName: clusterServerName(cluster),
-          token: registration.token,
+          credential: registration.credential,
         }),
       );
     say(`Proxy for ${cluster} is ready at ${server}`);
@@ -110,6 +111,25 @@ export async function run(args: readonly string[], context: CliContext): Promise
   // The bridge removes the cluster and its contexts once the held registration closes.
   say(`Closed the proxy for ${cluster}.`);
   return ExitCode.OK;
+}
+
+/**
+ * What kubectl presents through the bridge: the `--token` given (a service-account token);
+ * otherwise, when someone is signed in, `porthole get-token` as an exec plugin, so that kubectl
+ * always has a fresh Entra token; otherwise nothing (the user's own kubeconfig entry decides).
+ */
+async function kubectlCredential(
+  token: string | undefined,
+  context: CliContext,
+): Promise<KubectlCredential> {
+  if (token !== undefined) return {token};
+  const home = dataDir(context);
+  if (!(await new SignInFiles(home).readSession())) return undefined;
+  const env = [{name: 'PORTHOLE_HOME', value: home}];
+  // The sign-in may depend on a CA that only this environment trusts (a development provider).
+  const extraCa = context.env.NODE_EXTRA_CA_CERTS;
+  if (extraCa) env.push({name: 'NODE_EXTRA_CA_CERTS', value: extraCa});
+  return {exec: {command: process.execPath, args: [BIN, 'get-token'], env}};
 }
 
 /** `$PORTHOLE_HOME`, default `~/.porthole`. */

@@ -1,0 +1,173 @@
+import {spawn} from 'node:child_process';
+import {parseArgs} from 'node:util';
+
+import type {AuthenticationResult} from '@azure/msal-node';
+
+import type {CliContext} from '../command.js';
+import {CliSignInError, CliUsageError, ExitCode} from '../errors.js';
+import {confidentialClient, publicClient, serverScope, tokenSubject} from '../sign-in/msal-apps.js';
+import {SignInFiles} from '../sign-in/session-files.js';
+import type {SignInSession} from '../sign-in/session-files.js';
+import {dataDir} from './proxy.js';
+
+const HINT = 'Run "porthole login --help" for its options.';
+const ENTRA_HOSTS = /^login\.(microsoftonline\.(com|us)|chinacloudapi\.cn)$/;
+
+/**
+ * `porthole login`: signs in to Microsoft Entra ID (or an Entra-shaped provider named by
+ * `--authority`) with MSAL — in the browser through a loopback redirect by default, with a
+ * device code, as a service principal, or, against the embedded development provider only,
+ * as a named development user without a browser. Tokens are kept in a 0600 cache file in the
+ * data directory, where `porthole get-token` finds them.
+ */
+export async function run(args: readonly string[], context: CliContext): Promise<number> {
+  let values;
+  try {
+    ({values} = parseArgs({
+      args: [...args],
+      options: {
+        tenant: {type: 'string'},
+        authority: {type: 'string'},
+        'client-id': {type: 'string'},
+        'server-app': {type: 'string'},
+        'use-device-code': {type: 'boolean', default: false},
+        'service-principal': {type: 'boolean', default: false},
+        secret: {type: 'string'},
+        certificate: {type: 'string'},
+        'dev-user': {type: 'string'},
+        password: {type: 'string'},
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new CliUsageError((err as Error).message, HINT);
+  }
+  const clientId = values['client-id'] ?? context.env.PORTHOLE_CLIENT_ID;
+  const serverApp = values['server-app'] ?? context.env.PORTHOLE_SERVER_APP;
+  if (!clientId) throw new CliUsageError('--client-id is required (or PORTHOLE_CLIENT_ID)', HINT);
+  if (!serverApp) {
+    throw new CliUsageError(
+      "--server-app is required: the client id of the clusters' server app (or PORTHOLE_SERVER_APP)",
+      HINT,
+    );
+  }
+  const servicePrincipal = values['service-principal'];
+  const modes = [servicePrincipal, values['use-device-code'], values['dev-user'] !== undefined];
+  if (modes.filter(Boolean).length > 1) {
+    throw new CliUsageError(
+      'choose one of --service-principal, --use-device-code and --dev-user',
+      HINT,
+    );
+  }
+  if (servicePrincipal && !values.tenant && !values.authority)
+    throw new CliUsageError('--service-principal needs --tenant', HINT);
+  if (servicePrincipal && (values.secret === undefined) === (values.certificate === undefined))
+    throw new CliUsageError(
+      '--service-principal needs --secret or --certificate, one of them',
+      HINT,
+    );
+  if (!servicePrincipal && (values.secret !== undefined || values.certificate !== undefined))
+    throw new CliUsageError('--secret and --certificate go with --service-principal', HINT);
+  const authority = (
+    values.authority ?? `https://login.microsoftonline.com/${values.tenant ?? 'organizations'}`
+  ).replace(/\/$/, '');
+  if (!authority.startsWith('https://'))
+    throw new CliUsageError(
+      `--authority must be an https URL (got ${JSON.stringify(authority)})`,
+      HINT,
+    );
+  if (values['dev-user'] !== undefined && ENTRA_HOSTS.test(new URL(authority).hostname)) {
+    throw new CliUsageError(
+      '--dev-user signs in to the embedded development provider only, not to Microsoft Entra ID',
+      'Give that provider with --authority, or sign in in the browser.',
+    );
+  }
+
+  const files = new SignInFiles(dataDir(context));
+  const scopes = [serverScope(serverApp)];
+  const base = {authority, clientId, serverApp};
+  let result: AuthenticationResult | null;
+  let session: SignInSession;
+  try {
+    if (servicePrincipal) {
+      const secrets = {
+        ...(values.secret === undefined ? {} : {clientSecret: values.secret}),
+        ...(values.certificate === undefined ? {} : {certificatePath: values.certificate}),
+      };
+      const app = await confidentialClient({...base, ...secrets}, files);
+      result = await app.acquireTokenByClientCredential({scopes});
+      const subject = tokenSubject(result?.accessToken ?? '');
+      session = {
+        ...base,
+        ...secrets,
+        kind: 'servicePrincipal',
+        username: clientId,
+        objectId: subject.oid ?? '',
+        tenantId: subject.tid ?? '',
+      };
+    } else {
+      const app = publicClient(base, files);
+      if (values['dev-user'] !== undefined) {
+        // The password grant: only the development provider takes it (checked above).
+        // eslint-disable-next-line @typescript-eslint/no-deprecated
+        result = await app.acquireTokenByUsernamePassword({
+          scopes,
+          username: values['dev-user'],
+          password: values.password ?? context.env.PORTHOLE_DEV_PASSWORD ?? '',
+        });
+      } else if (values['use-device-code']) {
+        result = await app.acquireTokenByDeviceCode({
+          scopes,
+          deviceCodeCallback: (response) => context.stderr.write(`${response.message}\n`),
+        });
+      } else {
+        result = await app.acquireTokenInteractive({
+          scopes,
+          openBrowser: (url) => openBrowser(url, context),
+          successTemplate: '<p>Signed in to Porthole. You can close this window.</p>',
+          errorTemplate: '<p>Porthole could not sign you in: {error}</p>',
+        });
+      }
+      const account = result?.account;
+      if (!account) throw new Error('the answer has no account');
+      const subject = tokenSubject(result?.accessToken ?? '');
+      session = {
+        ...base,
+        kind: 'user',
+        username: account.username,
+        objectId: subject.oid ?? account.localAccountId,
+        tenantId: subject.tid ?? account.tenantId,
+        homeAccountId: account.homeAccountId,
+      };
+    }
+  } catch (err) {
+    if (err instanceof CliUsageError) throw err;
+    throw new CliSignInError(
+      'ERR_CLI_SIGN_IN_FAILED',
+      `Sign-in failed: ${(err as {errorCode?: string}).errorCode ?? (err as Error).message}`,
+      'Check --tenant/--authority, --client-id and --server-app; run with --verbose for more.',
+      {cause: err},
+    );
+  }
+  await files.writeSession(session);
+  context.stdout.write(
+    `Signed in as ${session.username} (${session.kind === 'user' ? 'user' : 'service principal'} ${session.objectId}, tenant ${session.tenantId}).\n`,
+  );
+  return ExitCode.OK;
+}
+
+/** Opens the sign-in page in the desktop's browser, and prints it for when there is none. */
+async function openBrowser(url: string, context: CliContext): Promise<void> {
+  context.stderr.write(`To sign in, open ${url}\n`);
+  const command =
+    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  await new Promise<void>((resolve) => {
+    const child = spawn(command, [url], {stdio: 'ignore', detached: true});
+    child.once('error', () => resolve()); // No browser here: the printed URL serves.
+    child.once('spawn', () => {
+      child.unref();
+      resolve();
+    });
+  });
+}
