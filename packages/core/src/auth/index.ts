@@ -12,3 +12,5 @@ export {impersonationHeaders} from './impersonation.js';
 export type {Impersonation} from './impersonation.js';
 export {clientCredentialToken} from './client-credentials.js';
 export type {ClientCredentialOptions} from './client-credentials.js';
+export {requestAttributes} from './request-attributes.js';
+export type {KubeRequestAttributes} from './request-attributes.js';
