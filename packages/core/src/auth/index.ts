@@ -14,3 +14,10 @@ export {clientCredentialToken} from './client-credentials.js';
 export type {ClientCredentialOptions} from './client-credentials.js';
 export {requestAttributes} from './request-attributes.js';
 export type {KubeRequestAttributes} from './request-attributes.js';
+export {
+  ACTION_PREFIX,
+  BUILT_IN_ROLES,
+  decideByAssignments,
+  requiredAction,
+} from './role-assignments.js';
+export type {BuiltInRole, RoleAssignment, RoleDecision} from './role-assignments.js';
