@@ -14,7 +14,12 @@ export {passThrough} from './agent/authenticator.js';
 export type {AuthDecision, AuthRequest, Authenticator} from './agent/authenticator.js';
 export {entraAuthenticator} from './agent/entra-authenticator.js';
 export type {EntraAuthenticatorOptions} from './agent/entra-authenticator.js';
-export {AGENT_CLUSTER_ROLE_RULES, agentClusterRole} from './agent/agent-rbac.js';
+export {
+  AGENT_CLUSTER_ROLE_RULES,
+  agentClusterRole,
+  ROLE_ASSIGNMENT_GROUP,
+  roleAssignmentBinding,
+} from './agent/agent-rbac.js';
 export {inClusterEndpoint, kubeconfigEndpoint} from './agent/kube-endpoint.js';
 export type {AgentCredential, KubeEndpoint} from './agent/kube-endpoint.js';
 

@@ -21,3 +21,21 @@ export function agentClusterRole(name = 'porthole-agent'): object {
     rules: AGENT_CLUSTER_ROLE_RULES,
   };
 }
+
+/** The group the agent adds for a request that a role assignment allows. */
+export const ROLE_ASSIGNMENT_GROUP = 'porthole:role-assignments';
+
+/**
+ * The ClusterRoleBinding that gives {@link ROLE_ASSIGNMENT_GROUP} cluster-admin. The agent adds
+ * that group to a request only after a role assignment allowed that very request, so it acts as
+ * the authorizer for role assignments, while Kubernetes RBAC keeps deciding everything else.
+ */
+export function roleAssignmentBinding(name = 'porthole-role-assignments'): object {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: {name, labels: {'app.kubernetes.io/name': 'porthole-agent'}},
+    roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin'},
+    subjects: [{apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: ROLE_ASSIGNMENT_GROUP}],
+  };
+}

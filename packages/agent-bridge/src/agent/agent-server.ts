@@ -103,7 +103,12 @@ export class AgentServer {
       return;
     }
     const headers = {...forwarded, ...decision.set};
-    await this.#upstream.forward(request, {method, path, headers}, response);
+    const {explainForbidden} = decision;
+    await this.#upstream.forward(
+      request,
+      {method, path, headers, ...(explainForbidden === undefined ? {} : {explainForbidden})},
+      response,
+    );
   }
 
   async #handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -131,7 +136,12 @@ export class AgentServer {
       return;
     }
     const headers = {...forwarded, ...decision.set};
-    this.#upstream.upgrade({method, path, headers}, socket, head);
+    const {explainForbidden} = decision;
+    this.#upstream.upgrade(
+      {method, path, headers, ...(explainForbidden === undefined ? {} : {explainForbidden})},
+      socket,
+      head,
+    );
   }
 
   async #decide(method: string, path: string, headers: OutgoingHttpHeaders): Promise<AuthDecision> {

@@ -2,8 +2,11 @@ import type {OutgoingHttpHeaders} from 'node:http';
 
 /** What the agent does with a request once it knows who sent it. */
 export type AuthDecision =
-  /** Forward it; `set` replaces headers (e.g. `authorization` and `impersonate-*`). */
-  | {kind: 'forward'; set: Record<string, string | string[]>}
+  /**
+   * Forward it; `set` replaces headers (e.g. `authorization` and `impersonate-*`);
+   * `explainForbidden` is added to the message of a 403 from the apiserver.
+   */
+  | {kind: 'forward'; set: Record<string, string | string[]>; explainForbidden?: string}
   /** Answer it here with a Kubernetes `Status`. */
   | {kind: 'deny'; status: 401 | 403; reason: string; message: string};
 

@@ -1,10 +1,18 @@
-import {entraIdentity, impersonationHeaders, isEntraShaped} from '@porthole/core/auth';
+import {
+  decideByAssignments,
+  entraIdentity,
+  impersonationHeaders,
+  isEntraShaped,
+  requestAttributes,
+} from '@porthole/core/auth';
 import type {
   EntraIdentityOptions,
   EntraTokenValidator,
   GraphGroupResolver,
+  RoleAssignment,
 } from '@porthole/core/auth';
 
+import {ROLE_ASSIGNMENT_GROUP} from './agent-rbac.js';
 import type {AuthDecision, Authenticator, AuthRequest} from './authenticator.js';
 
 /** What {@link entraAuthenticator} needs. */
@@ -21,6 +29,13 @@ export interface EntraAuthenticatorOptions {
    * the apiserver limits a request's headers. Default 2,000 (about 80 KB of headers).
    */
   maxGroups?: number;
+  /**
+   * Azure-RBAC-style role assignments of this cluster, when it uses them: read through this
+   * function (kept for `cacheMs`, default 10 s). A request an assignment allows gets the
+   * group {@link ROLE_ASSIGNMENT_GROUP}; the apiserver's 403 for any other names the action
+   * that no assignment gives.
+   */
+  roleAssignments?: {assignments: () => Promise<readonly RoleAssignment[]>; cacheMs?: number};
 }
 
 /**
@@ -32,11 +47,13 @@ export interface EntraAuthenticatorOptions {
  * the apiserver to judge. Client-chosen identity headers are gone before this stage.
  */
 export function entraAuthenticator(options: EntraAuthenticatorOptions): Authenticator {
+  const assignments = options.roleAssignments && cachedAssignments(options.roleAssignments);
   return {
     async authenticate(request: AuthRequest): Promise<AuthDecision> {
       const token = bearerToken(request.headers.authorization);
       if (token === undefined || !isEntraShaped(token)) return {kind: 'forward', set: {}};
       let set: Record<string, string | string[]>;
+      let explainForbidden: string | undefined;
       try {
         const identity = entraIdentity(await options.validator.validate(token), options.identity);
         let groups = identity.groups;
@@ -52,6 +69,16 @@ export function entraAuthenticator(options: EntraAuthenticatorOptions): Authenti
           return unauthorized(
             `${identity.user} is in ${groups.length} groups; this agent impersonates at most ${maxGroups}`,
           );
+        if (assignments) {
+          const decision = decideByAssignments(
+            await assignments(),
+            {objectId: identity.objectId, groups},
+            requestAttributes(request.method, request.path),
+          );
+          if (decision.allowed) groups = [...groups, ROLE_ASSIGNMENT_GROUP];
+          else
+            explainForbidden = `no Porthole role assignment gives ${identity.user} ${decision.action}`;
+        }
         set = impersonationHeaders({
           user: identity.user,
           uid: identity.objectId,
@@ -68,6 +95,7 @@ export function entraAuthenticator(options: EntraAuthenticatorOptions): Authenti
       return {
         kind: 'forward',
         set: {...set, authorization: `Bearer ${await options.agentToken()}`},
+        ...(explainForbidden === undefined ? {} : {explainForbidden}),
       };
     },
   };
@@ -80,4 +108,22 @@ function bearerToken(value: unknown): string | undefined {
 
 function unauthorized(why: string): AuthDecision {
   return {kind: 'deny', status: 401, reason: 'Unauthorized', message: `porthole agent: ${why}`};
+}
+
+/** The assignments, read at most once per `cacheMs`; a failed read is tried again next time. */
+function cachedAssignments(
+  source: NonNullable<EntraAuthenticatorOptions['roleAssignments']>,
+): () => Promise<readonly RoleAssignment[]> {
+  let current: {read: Promise<readonly RoleAssignment[]>; at: number} | undefined;
+  return () => {
+    const now = Date.now();
+    if (current && now - current.at < (source.cacheMs ?? 10_000)) return current.read;
+    const read = source.assignments();
+    const entry = {read, at: now};
+    current = entry;
+    read.catch(() => {
+      if (current === entry) current = undefined;
+    });
+    return read;
+  };
 }

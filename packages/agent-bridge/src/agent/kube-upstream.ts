@@ -7,9 +7,10 @@ import type {
   ClientHttp2Stream,
   IncomingHttpHeaders as Http2Headers,
 } from 'node:http2';
-import type {Duplex} from 'node:stream';
+import type {Duplex, Readable} from 'node:stream';
 
 import {AgentBridgeError} from '../errors.js';
+import {explainForbidden, readSmall} from '../http/forbidden.js';
 import {forwardResponseHeaders, kubeStatus} from '../http/headers.js';
 import {splice} from '../http/splice.js';
 import type {KubeEndpoint} from './kube-endpoint.js';
@@ -20,6 +21,8 @@ export interface UpstreamRequest {
   /** Path and query, e.g. `/api/v1/pods?watch=true`. */
   path: string;
   headers: OutgoingHttpHeaders;
+  /** Added to the message of the apiserver's 403 `Status`, when given. */
+  explainForbidden?: string;
 }
 
 interface PooledSession {
@@ -90,6 +93,19 @@ export class KubeUpstream {
     });
     outgoing.on('response', (answer: IncomingMessage) => {
       client.write(rawResponseHead(answer, true));
+      if (answer.statusCode === 403 && upstream.explainForbidden !== undefined) {
+        const explanation = upstream.explainForbidden;
+        void readSmall(answer).then(
+          ({body, whole}) =>
+            client.end(
+              whole && !answer.headers['content-encoding']
+                ? explainForbidden(body, explanation)
+                : body,
+            ),
+          () => client.destroy(),
+        );
+        return;
+      }
       answer.pipe(client);
     });
     outgoing.on('error', (err) => {
@@ -136,6 +152,15 @@ export class KubeUpstream {
     stream.once('close', () => pooled.active--);
     stream.on('response', (answer: Http2Headers) => {
       const status = Number(answer[http2Constants.HTTP2_HEADER_STATUS] ?? 502);
+      if (status === 403 && upstream.explainForbidden !== undefined) {
+        void sendExplained(
+          stream,
+          forwardResponseHeaders(answer),
+          upstream.explainForbidden,
+          response,
+        );
+        return;
+      }
       response.writeHead(status, forwardResponseHeaders(answer));
       // Headers go out at once: a watch may say nothing more for minutes.
       response.flushHeaders();
@@ -161,6 +186,15 @@ export class KubeUpstream {
       headers: upstream.headers,
     });
     outgoing.on('response', (answer: IncomingMessage) => {
+      if (answer.statusCode === 403 && upstream.explainForbidden !== undefined) {
+        void sendExplained(
+          answer,
+          forwardResponseHeaders(answer.headers),
+          upstream.explainForbidden,
+          response,
+        );
+        return;
+      }
       response.writeHead(answer.statusCode ?? 502, forwardResponseHeaders(answer.headers));
       response.flushHeaders();
       answer.pipe(response);
@@ -260,6 +294,35 @@ function rawResponseHead(answer: IncomingMessage, close = false): string {
   }
   if (close) lines.push('Connection: close');
   return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/**
+ * Sends the apiserver's 403 with the explanation added to its `Status` message; a long or
+ * compressed body goes unchanged.
+ */
+async function sendExplained(
+  answer: Readable,
+  headers: OutgoingHttpHeaders,
+  explanation: string,
+  response: ServerResponse,
+): Promise<void> {
+  let read;
+  try {
+    read = await readSmall(answer);
+  } catch (err) {
+    failResponse(response, err);
+    return;
+  }
+  const {body, whole} = read;
+  const out = whole && !headers['content-encoding'] ? explainForbidden(body, explanation) : body;
+  const rest = {...headers};
+  delete rest['content-length'];
+  response.writeHead(403, whole ? {...rest, 'content-length': out.length} : rest);
+  if (whole) response.end(out);
+  else {
+    response.write(out);
+    answer.pipe(response);
+  }
 }
 
 function failResponse(response: ServerResponse, err: unknown): void {

@@ -10,10 +10,11 @@ import {base64url, SignJWT} from 'jose';
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
 
 import {EntraTokenValidator, GraphGroupResolver} from '@porthole/core/auth';
+import type {RoleAssignment} from '@porthole/core/auth';
 import {kubectl, serviceAccountToken} from '@porthole/testing';
 import type {KubectlBinary} from '@porthole/testing';
 
-import {agentClusterRole, entraAuthenticator} from '../../src/index.js';
+import {agentClusterRole, entraAuthenticator, roleAssignmentBinding} from '../../src/index.js';
 import {startHarness} from './harness.js';
 import type {Harness} from './harness.js';
 import {API, TENANT, testIssuer} from './test-issuer.js';
@@ -32,6 +33,8 @@ const OVERAGE_USER = '1a2b3c4d-0000-4000-8000-000000000004';
 const SERVICE_PRINCIPAL = '1a2b3c4d-0000-4000-8000-000000000005';
 const OVERAGE_SP = '1a2b3c4d-0000-4000-8000-000000000006';
 const GROUP = '2b3c4d5e-0000-4000-8000-000000000001';
+const VIEWER = '1a2b3c4d-0000-4000-8000-000000000007';
+const CLUSTER_USER = '1a2b3c4d-0000-4000-8000-000000000008';
 /** 250 groups; bindings name only the last. */
 const MANY_GROUPS = Array.from({length: 250}, (_, i) => guid(i + 1));
 const LAST_GROUP = MANY_GROUPS[249] ?? '';
@@ -59,11 +62,18 @@ const graphFetch: typeof fetch = (input) => {
 let harness: Harness;
 let issuer: TestIssuer;
 let graphCalls = 0;
+/** The cluster's role assignments, as the relay would hand them to the agent. */
+const assignments: RoleAssignment[] = [
+  {principalId: VIEWER, role: 'Viewer', scope: {kind: 'namespace', namespace: 'e2e-entra'}},
+  {principalId: CLUSTER_USER, role: 'Cluster User', scope: {kind: 'cluster'}},
+];
 
 beforeAll(async () => {
   issuer = await testIssuer();
   const role = agentClusterRole('porthole-agent-entra-e2e');
   expect(await admin(['apply', '-f', '-'], JSON.stringify(role))).toMatchObject({code: 0});
+  const binding = roleAssignmentBinding();
+  expect(await admin(['apply', '-f', '-'], JSON.stringify(binding))).toMatchObject({code: 0});
   const agentToken = await serviceAccountToken(
     cluster.kubeconfigPath,
     'porthole-agent-entra-e2e',
@@ -88,6 +98,7 @@ beforeAll(async () => {
       validator,
       groups,
       agentToken: () => Promise.resolve(agentToken),
+      roleAssignments: {assignments: () => Promise.resolve(assignments), cacheMs: 0},
     }),
   });
   expect(await admin(['create', 'namespace', namespace])).toMatchObject({code: 0});
@@ -110,7 +121,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const name of ['e2e-entra-user', 'e2e-entra-group', 'e2e-entra-sp', 'e2e-entra-overage'])
+  for (const name of [
+    'e2e-entra-user',
+    'e2e-entra-group',
+    'e2e-entra-sp',
+    'e2e-entra-overage',
+    'porthole-role-assignments',
+  ])
     await admin(['delete', 'clusterrolebinding', name]);
   await admin(['delete', 'namespace', namespace, '--wait=false']);
   await harness.close();
@@ -216,6 +233,60 @@ describe('Entra tokens through Porthole', () => {
     ]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({status: {userInfo: {username: USER}}});
+  });
+});
+
+describe('role assignments', () => {
+  const action = (what: string) => `Microsoft.Kubernetes/connectedClusters/${what}`;
+
+  it('Viewer in a namespace lists pods there and nowhere else, and neither execs nor reads secrets', async () => {
+    const token = await issuer.sign({oid: VIEWER});
+    expect(await as(token, ['get', 'pods', '-n', namespace, '-o', 'name'])).toMatchObject({
+      code: 0,
+      stdout: 'pod/web\n',
+    });
+    const elsewhere = await as(token, ['get', 'pods', '-n', 'default']);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toContain(
+      `User "${VIEWER}" cannot list resource "pods" in API group "" in the namespace "default"; no Porthole role assignment gives ${VIEWER} ${action('pods/read')}`,
+    );
+    const secrets = await as(token, ['get', 'secrets', '-n', namespace]);
+    expect(secrets.code).toBe(1);
+    expect(secrets.stderr).toContain(
+      `no Porthole role assignment gives ${VIEWER} ${action('secrets/read')}`,
+    );
+    for (const binary of ['kubectl.1.27', 'kubectl.1.33'] as const) {
+      const exec = await as(token, ['-n', namespace, 'exec', 'web', '--', 'echo', 'hi'], binary);
+      expect(exec.code).toBe(1);
+      expect(exec.stderr).toContain(
+        `no Porthole role assignment gives ${VIEWER} ${action('pods/exec/action')}`,
+      );
+    }
+  });
+
+  it('Cluster User alone reads nothing in the cluster', async () => {
+    const result = await as(await issuer.sign({oid: CLUSTER_USER}), [
+      'get',
+      'pods',
+      '-n',
+      namespace,
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `no Porthole role assignment gives ${CLUSTER_USER} ${action('pods/read')}`,
+    );
+  });
+
+  it('native RBAC bindings keep working next to role assignments', async () => {
+    const result = await as(await issuer.sign({oid: USER}), [
+      'get',
+      'secrets',
+      '-n',
+      namespace,
+      '-o',
+      'name',
+    ]);
+    expect(result.code).toBe(0);
   });
 });
 
