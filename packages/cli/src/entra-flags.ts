@@ -13,6 +13,7 @@ export const ENTRA_OPTIONS = {
   'graph-client-id': {type: 'string'},
   'graph-client-secret': {type: 'string'},
   'graph-token-url': {type: 'string'},
+  'graph-scope': {type: 'string'},
 } as const;
 
 interface EntraValues {
@@ -24,6 +25,7 @@ interface EntraValues {
   'graph-client-id'?: string | undefined;
   'graph-client-secret'?: string | undefined;
   'graph-token-url'?: string | undefined;
+  'graph-scope'?: string | undefined;
 }
 
 const HINT = 'Run "porthole agent run --help" for its options.';
@@ -35,7 +37,9 @@ export interface EntraConfig {
   issuers: string[];
   audiences: string[];
   userName: 'oid' | 'upn';
-  graph: {baseUrl: string; tokenUrl: string; clientId: string; clientSecret: string} | undefined;
+  graph:
+    | {baseUrl: string; tokenUrl: string; scope: string; clientId: string; clientSecret: string}
+    | undefined;
 }
 
 /**
@@ -92,6 +96,8 @@ export function entraConfig(values: EntraValues, context: CliContext): EntraConf
       tokenUrl:
         values['graph-token-url'] ??
         `https://login.microsoftonline.com/${tenants[0] ?? ''}/oauth2/v2.0/token`,
+      // Graph's own audience, whatever URL serves it (a national cloud names its own).
+      scope: values['graph-scope'] ?? 'https://graph.microsoft.com/.default',
       clientId,
       clientSecret,
     };
@@ -146,7 +152,7 @@ export async function entraStage(
               tokenEndpoint: graph.tokenUrl,
               clientId: graph.clientId,
               clientSecret: graph.clientSecret,
-              scope: `${new URL(graph.baseUrl).origin}/.default`,
+              scope: graph.scope,
             }),
           }),
         }
