@@ -1,0 +1,403 @@
+import {randomUUID} from 'node:crypto';
+import {once} from 'node:events';
+import type {IncomingHttpHeaders, IncomingMessage} from 'node:http';
+import {request} from 'node:https';
+
+import type {INetworkModule, NetworkRequestOptions, NetworkResponse} from '@azure/msal-node';
+import {createRemoteJWKSet, customFetch, jwtVerify} from 'jose';
+import type {JWTPayload} from 'jose';
+
+import {DevIdentityProvider} from '../../src/index.js';
+import type {DevDirectory, DevIdentityProviderOptions} from '../../src/index.js';
+
+/** Object ids and client ids of the test directory, fresh per test run. */
+export const ID = {
+  tenant: randomUUID(),
+  api: randomUUID(),
+  cli: randomUUID(),
+  console: randomUUID(),
+  agent: randomUUID(),
+  agentObject: randomUUID(),
+  deployer: randomUUID(),
+  deployerObject: randomUUID(),
+  crowd: randomUUID(),
+  crowdObject: randomUUID(),
+  unprivileged: randomUUID(),
+  unprivilegedObject: randomUUID(),
+  alice: randomUUID(),
+  bob: randomUUID(),
+  carol: randomUUID(),
+  platform: randomUUID(),
+  engineering: randomUUID(),
+  everyone: randomUUID(),
+  mailing: randomUUID(),
+};
+
+export const SECRETS = {
+  agent: 'agent-secret-0123456789',
+  deployer: 'deployer-secret-0123456789',
+  crowd: 'crowd-secret-0123456789',
+  unprivileged: 'unprivileged-secret-0123456789',
+};
+
+export const BOB_PASSWORD = 'correct horse battery staple';
+
+/** How many bulk groups carol and the `crowd` service principal are direct members of. */
+export const BULK_GROUPS = 247;
+
+/** `bulk-000` … : object ids of the bulk groups, in order. */
+export const BULK_IDS = Array.from({length: BULK_GROUPS}, () => randomUUID());
+
+/**
+ * The test tenant:
+ * - groups: `platform` ⊂ `engineering` ⊂ `everyone` (nested), `mailing` (not security-enabled),
+ *   and 247 bulk groups;
+ * - alice (no password) is in `platform`, hence transitively in `engineering` and `everyone`;
+ * - bob has a password and no groups; carol is in `platform` and every bulk group: 250 in all;
+ * - service principals: `agent` (may read Graph memberships), `deployer` (role
+ *   `Cluster.Admin`, in `engineering`), `crowd` (250 groups), `unprivileged` (no Graph permission).
+ */
+export function testDirectory(): DevDirectory {
+  const bulk = BULK_IDS.map((objectId, i) => ({
+    name: `bulk-${String(i).padStart(3, '0')}`,
+    objectId,
+  }));
+  return {
+    tenantId: ID.tenant,
+    api: {clientId: ID.api, appRoles: ['Cluster.Admin', 'Cluster.Reader']},
+    publicClients: [
+      {name: 'porthole-cli', clientId: ID.cli, redirectUris: ['http://localhost']},
+      {
+        name: 'porthole-console',
+        clientId: ID.console,
+        redirectUris: ['http://localhost:5173/redirect.html'],
+      },
+    ],
+    servicePrincipals: [
+      {
+        name: 'agent',
+        clientId: ID.agent,
+        objectId: ID.agentObject,
+        secret: SECRETS.agent,
+        graphPermissions: ['GroupMember.Read.All'],
+      },
+      {
+        name: 'deployer',
+        clientId: ID.deployer,
+        objectId: ID.deployerObject,
+        secret: SECRETS.deployer,
+        groups: ['engineering'],
+        roles: ['Cluster.Admin'],
+      },
+      {
+        name: 'crowd',
+        clientId: ID.crowd,
+        objectId: ID.crowdObject,
+        secret: SECRETS.crowd,
+        groups: ['platform', ...bulk.map((group) => group.name)],
+      },
+      {
+        name: 'unprivileged',
+        clientId: ID.unprivileged,
+        objectId: ID.unprivilegedObject,
+        secret: SECRETS.unprivileged,
+      },
+    ],
+    users: [
+      {
+        name: 'alice',
+        upn: 'alice@contoso.example',
+        displayName: 'Alice Liddell',
+        objectId: ID.alice,
+        groups: ['platform', 'mailing'],
+        roles: ['Cluster.Reader'],
+      },
+      {
+        name: 'bob',
+        upn: 'bob@contoso.example',
+        displayName: 'Bob Builder',
+        objectId: ID.bob,
+        password: BOB_PASSWORD,
+      },
+      {
+        name: 'carol',
+        upn: 'carol@contoso.example',
+        displayName: 'Carol Danvers',
+        objectId: ID.carol,
+        groups: ['platform', ...bulk.map((group) => group.name)],
+      },
+    ],
+    groups: [
+      {name: 'everyone', objectId: ID.everyone, memberGroups: ['engineering']},
+      {name: 'engineering', objectId: ID.engineering, memberGroups: ['platform']},
+      {name: 'platform', objectId: ID.platform, displayName: 'Platform team'},
+      {name: 'mailing', objectId: ID.mailing, securityEnabled: false},
+      ...bulk,
+    ],
+  };
+}
+
+/** A started provider and the events it logged. */
+export interface TestIdentity {
+  identity: DevIdentityProvider;
+  events: {event: string; fields: Record<string, unknown>}[];
+}
+
+/** Starts a provider on 127.0.0.1:0 over the test directory, polling interval 1 s. */
+export async function startTestIdentity(
+  options: Partial<DevIdentityProviderOptions> = {},
+): Promise<TestIdentity> {
+  const events: TestIdentity['events'] = [];
+  const identity = await DevIdentityProvider.start({
+    directory: testDirectory(),
+    deviceCodeIntervalSeconds: 1,
+    log: (event, fields) => events.push({event, fields}),
+    ...options,
+  });
+  return {identity, events};
+}
+
+/** An HTTP response, read whole. */
+export interface HttpsResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/** One HTTPS request trusting `ca`, without keep-alive. */
+export async function httpsRequest(
+  url: string,
+  options: {ca: string; method?: string; headers?: Record<string, string>; body?: string},
+): Promise<HttpsResponse> {
+  const req = request(url, {
+    method: options.method ?? 'GET',
+    ca: options.ca,
+    agent: false,
+    headers: {
+      ...(options.body === undefined
+        ? {}
+        : {'content-length': String(Buffer.byteLength(options.body))}),
+      ...options.headers,
+    },
+  });
+  req.end(options.body);
+  const [res] = (await once(req, 'response')) as [IncomingMessage];
+  const chunks: Buffer[] = [];
+  for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+  return {
+    status: res.statusCode ?? 0,
+    headers: res.headers,
+    text: Buffer.concat(chunks).toString('utf8'),
+  };
+}
+
+/** A form POST, as a browser or MSAL sends one. */
+export function postForm(
+  url: string,
+  ca: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<HttpsResponse> {
+  return httpsRequest(url, {
+    ca,
+    method: 'POST',
+    headers: {'content-type': 'application/x-www-form-urlencoded', ...headers},
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+/** `fetch` over node:https trusting `ca`, for jose's `customFetch`. */
+export function fetchTrusting(ca: string) {
+  return async (url: string, init: {headers: Headers; method: string}): Promise<Response> => {
+    const response = await httpsRequest(url, {
+      ca,
+      method: init.method,
+      headers: Object.fromEntries(init.headers.entries()),
+    });
+    return new Response(response.text, {
+      status: response.status,
+      headers: response.headers as Record<string, string>,
+    });
+  };
+}
+
+/** Verifies a token against the provider's published JWKS, as Porthole's validator will. */
+export async function verifyWithJwks(
+  identity: DevIdentityProvider,
+  token: string,
+  audience: string,
+): Promise<{payload: JWTPayload; protectedHeader: {alg: string; kid?: string; typ?: string}}> {
+  const jwks = createRemoteJWKSet(new URL(identity.jwksUri), {
+    [customFetch]: fetchTrusting(identity.caPem),
+    cooldownDuration: 0,
+  });
+  return jwtVerify(token, jwks, {
+    issuer: identity.issuer,
+    audience,
+    algorithms: ['RS256'],
+    requiredClaims: ['oid', 'tid'],
+  });
+}
+
+/** The claims of a JWT, unverified. */
+export function claimsOf(token: string): Record<string, unknown> {
+  const payload = token.split('.')[1] ?? '';
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+/**
+ * MSAL's network over node:https trusting the provider's CA (auth.md §3: `system.networkClient`).
+ */
+export function msalNetwork(ca: string): INetworkModule {
+  const send = async <T>(
+    url: string,
+    method: string,
+    options?: NetworkRequestOptions,
+  ): Promise<NetworkResponse<T>> => {
+    const response = await httpsRequest(url, {
+      ca,
+      method,
+      headers: options?.headers ?? {},
+      ...(options?.body === undefined ? {} : {body: options.body}),
+    });
+    return {
+      status: response.status,
+      headers: Object.fromEntries(
+        Object.entries(response.headers).map(([name, value]) => [name, String(value)]),
+      ),
+      body: JSON.parse(response.text) as T,
+    };
+  };
+  return {
+    sendGetRequestAsync: (url, options) => send(url, 'GET', options),
+    sendPostRequestAsync: (url, options) => send(url, 'POST', options),
+  };
+}
+
+/**
+ * A user agent with a cookie jar that follows redirects on the provider's origin, as a browser
+ * would, and stops at a redirect elsewhere (the client's redirect URI) or a page.
+ */
+export class UserAgent {
+  readonly #ca: string;
+  readonly #origin: string;
+  readonly #cookies = new Map<string, string>();
+
+  constructor(identity: DevIdentityProvider) {
+    this.#ca = identity.caPem;
+    this.#origin = new URL(identity.issuer).origin;
+  }
+
+  /** Opens `url` and follows redirects: the last page, or where it left the provider. */
+  async open(url: string): Promise<Page> {
+    return this.#follow(await this.#send(url, 'GET'), url);
+  }
+
+  /** Submits a form and follows redirects. */
+  async submit(form: Form, fields: Record<string, string> = {}): Promise<Page> {
+    const body = new URLSearchParams({...form.fields, ...fields}).toString();
+    return this.#follow(await this.#send(form.action, 'POST', body), form.action);
+  }
+
+  async #follow(first: HttpsResponse, url: string): Promise<Page> {
+    let response = first;
+    let current = url;
+    for (let hops = 0; hops < 20; hops++) {
+      const location = response.headers.location;
+      if (response.status < 300 || response.status >= 400 || location === undefined) {
+        return new Page(current, response);
+      }
+      current = new URL(location, current).href;
+      if (new URL(current).origin !== this.#origin) return new Page(current, response);
+      response = await this.#send(current, 'GET');
+    }
+    throw new Error(`Too many redirects from ${url}`);
+  }
+
+  async #send(url: string, method: string, body?: string): Promise<HttpsResponse> {
+    const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response = await httpsRequest(url, {
+      ca: this.#ca,
+      method,
+      headers: {
+        ...(cookie === '' ? {} : {cookie}),
+        ...(body === undefined ? {} : {'content-type': 'application/x-www-form-urlencoded'}),
+      },
+      ...(body === undefined ? {} : {body}),
+    });
+    for (const line of response.headers['set-cookie'] ?? []) {
+      const [pair = '', ...attributes] = line.split(';');
+      const separator = pair.indexOf('=');
+      const name = pair.slice(0, separator).trim();
+      const value = pair.slice(separator + 1).trim();
+      const expired = attributes.some(
+        (attribute) =>
+          /^\s*expires=/i.test(attribute) && Date.parse(attribute.split('=')[1] ?? '') < Date.now(),
+      );
+      if (expired || value === '') this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+    return response;
+  }
+}
+
+/** An HTML form: where it posts and its named fields' values. */
+export interface Form {
+  action: string;
+  fields: Record<string, string>;
+}
+
+/** Where a user agent ended up. */
+export class Page {
+  constructor(
+    readonly url: string,
+    readonly response: HttpsResponse,
+  ) {}
+
+  get status(): number {
+    return this.response.status;
+  }
+
+  get html(): string {
+    return this.response.text;
+  }
+
+  /** The first form's action (resolved) and its inputs (hidden ones with their values). */
+  form(): Form {
+    const match = /<form\b([^>]*)>([\s\S]*?)<\/form>/i.exec(this.html);
+    if (!match) throw new Error(`No form on ${this.url}: ${this.html.slice(0, 200)}`);
+    const action = /action="([^"]*)"/.exec(match[1] ?? '')?.[1] ?? this.url;
+    const fields: Record<string, string> = {};
+    for (const input of (match[2] ?? '').matchAll(/<input\b([^>]*)>/gi)) {
+      const attributes = input[1] ?? '';
+      const name = /name="([^"]*)"/.exec(attributes)?.[1];
+      if (name === undefined) continue;
+      fields[name] = decodeEntities(/value="([^"]*)"/.exec(attributes)?.[1] ?? '');
+    }
+    return {action: new URL(decodeEntities(action), this.url).href, fields};
+  }
+}
+
+function decodeEntities(value: string): string {
+  return value
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
+}
+
+/**
+ * Drives the sign-in form: opens `url` (an authorization or device URL), signs in as `login`,
+ * and follows the provider's redirects.
+ */
+export async function signInWithForm(
+  agent: UserAgent,
+  url: string,
+  login: string,
+  password = '',
+): Promise<Page> {
+  const page = await agent.open(url);
+  if (page.status !== 200 || !page.html.includes('name="username"')) {
+    throw new Error(`Expected the sign-in form at ${page.url}, got ${page.status}`);
+  }
+  return agent.submit(page.form(), {username: login, password, action: 'sign-in'});
+}
