@@ -13,10 +13,11 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     name: 'relay serve',
     summary: 'Run a Hybrid Connections–compatible relay',
     usage:
-      'porthole relay serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--data-dir DIR] [--hybrid-connection NAME]... [--sas-key RULE=KEY]...',
+      'porthole relay serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--data-dir DIR] [--hybrid-connection NAME]... [--sas-key RULE=KEY]... [--dev-identity [--dev-identity-listen HOST:PORT] [--dev-identity-directory FILE]]',
     examples: [
       'porthole relay serve --listen 127.0.0.1:0 --hybrid-connection clusters/dev --sas-key dev=s3cret',
       'porthole relay serve --listen 0.0.0.0:443 --tls-cert relay.crt --tls-key relay.key --data-dir /var/lib/porthole',
+      'porthole relay serve --dev-identity   # plus an Entra-shaped identity provider on 127.0.0.1:9351, for development',
     ],
     load: () => import('./commands/relay-serve.js'),
   },

@@ -14,6 +14,7 @@ export type {
   DevTokenResponse,
 } from './identity/dev-identity-provider.js';
 export {loadDevDirectory, validateDevDirectory} from './identity/dev-directory.js';
+export {ensureDevDirectory} from './identity/default-directory.js';
 export type {
   DevApiApplication,
   DevDirectory,

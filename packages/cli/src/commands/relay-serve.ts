@@ -1,5 +1,5 @@
 import {once} from 'node:events';
-import {readFile} from 'node:fs/promises';
+import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
@@ -12,6 +12,8 @@ const USAGE_HINT = 'Run "porthole relay serve --help" for its options.';
 /**
  * `porthole relay serve`: runs the relay until SIGINT or SIGTERM. The bound URL is printed as
  * `listening on <url>` once it accepts connections, so that scripts can wait for that line.
+ * With `--dev-identity` it also runs the embedded, Entra-shaped identity provider for
+ * development, tests and air-gapped sites, and prints its issuer and the CA to trust.
  */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {
   const options = parseOptions(args, context);
@@ -30,15 +32,26 @@ export async function run(args: readonly string[], context: CliContext): Promise
         rights: ['Listen', 'Send'],
       });
     }
+    // The identity provider first: a relay that cannot run it as asked does not start at all.
+    const identity =
+      options.devIdentity &&
+      (await startDevIdentity(options.devIdentity, options.dataDir, context));
     const relay = new RelayServer({store, log: stderrLogger});
-    const {url} = await relay.listen({
-      host: options.host,
-      port: options.port,
-      ...(tls ? {tls} : {}),
-    });
+    let url: string;
+    try {
+      ({url} = await relay.listen({
+        host: options.host,
+        port: options.port,
+        ...(tls ? {tls} : {}),
+      }));
+    } catch (err) {
+      await identity?.close();
+      throw err;
+    }
     context.stdout.write(`listening on ${url}\n`);
     const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     context.stderr.write(`relay: stopping (${String(signal[0] ?? 'signal')})\n`);
+    await identity?.close();
     await relay.close();
     return ExitCode.OK;
   } finally {
@@ -54,6 +67,8 @@ interface ServeOptions {
   dataDir: string;
   hybridConnections: string[];
   sasKeys: {rule: string; key: string}[];
+  /** The embedded identity provider, when asked for. */
+  devIdentity: {host: string; port: number; directory: string | undefined} | undefined;
 }
 
 function parseOptions(args: readonly string[], context: CliContext): ServeOptions {
@@ -68,6 +83,9 @@ function parseOptions(args: readonly string[], context: CliContext): ServeOption
         'data-dir': {type: 'string'},
         'hybrid-connection': {type: 'string', multiple: true, default: []},
         'sas-key': {type: 'string', multiple: true, default: []},
+        'dev-identity': {type: 'boolean', default: false},
+        'dev-identity-listen': {type: 'string'},
+        'dev-identity-directory': {type: 'string'},
       },
       strict: true,
       allowPositionals: false,
@@ -75,14 +93,7 @@ function parseOptions(args: readonly string[], context: CliContext): ServeOption
   } catch (err) {
     throw new CliUsageError((err as Error).message, USAGE_HINT);
   }
-  const listen = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(values.listen);
-  const port = Number(listen?.[2]);
-  if (!listen?.[1] || port > 65535) {
-    throw new CliUsageError(
-      `--listen must be HOST:PORT (got ${JSON.stringify(values.listen)})`,
-      'For example: --listen 127.0.0.1:0',
-    );
-  }
+  const {host, port} = hostPort('--listen', values.listen);
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
     throw new CliUsageError('--tls-cert and --tls-key go together', USAGE_HINT);
   }
@@ -94,16 +105,69 @@ function parseOptions(args: readonly string[], context: CliContext): ServeOption
     }
     return {rule: pair.slice(0, equals), key: pair.slice(equals + 1)};
   });
+  const devIdentity = values['dev-identity'];
+  if (!devIdentity) {
+    const stray = (['dev-identity-listen', 'dev-identity-directory'] as const).find(
+      (flag) => values[flag] !== undefined,
+    );
+    if (stray) throw new CliUsageError(`--${stray} needs --dev-identity`, USAGE_HINT);
+  }
   const home = context.env.PORTHOLE_HOME || join(homedir(), '.porthole');
   return {
-    host: listen[1].replace(/^\[|\]$/g, ''),
+    host,
     port,
     tlsCert: values['tls-cert'],
     tlsKey: values['tls-key'],
     dataDir: values['data-dir'] ?? join(home, 'relay'),
     hybridConnections: values['hybrid-connection'],
     sasKeys,
+    devIdentity: devIdentity
+      ? {
+          ...hostPort('--dev-identity-listen', values['dev-identity-listen'] ?? '127.0.0.1:9351'),
+          directory: values['dev-identity-directory'],
+        }
+      : undefined,
   };
+}
+
+function hostPort(flag: string, value: string): {host: string; port: number} {
+  const match = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match?.[1] || port > 65535) {
+    throw new CliUsageError(
+      `${flag} must be HOST:PORT (got ${JSON.stringify(value)})`,
+      `For example: ${flag} 127.0.0.1:0`,
+    );
+  }
+  return {host: match[1].replace(/^\[|\]$/g, ''), port};
+}
+
+/**
+ * Starts the embedded identity provider with the directory given, or the one kept in the data
+ * directory (made on first use), and writes the CA that signs its TLS certificate next to it.
+ */
+async function startDevIdentity(
+  identity: NonNullable<ServeOptions['devIdentity']>,
+  dataDir: string,
+  context: CliContext,
+): Promise<{close(): Promise<void>}> {
+  const {DevIdentityProvider, ensureDevDirectory, loadDevDirectory, stderrLogger} =
+    await import('@porthole/relay');
+  const directory = identity.directory
+    ? await loadDevDirectory(identity.directory)
+    : await ensureDevDirectory(join(dataDir, 'dev-identity', 'directory.json'));
+  const provider = await DevIdentityProvider.start({
+    directory,
+    host: identity.host,
+    port: identity.port,
+    log: stderrLogger,
+  });
+  const caPath = join(dataDir, 'dev-identity', 'ca.pem');
+  await mkdir(join(dataDir, 'dev-identity'), {recursive: true, mode: 0o700});
+  await writeFile(caPath, provider.caPem);
+  context.stdout.write(`identity provider at ${provider.issuer}\n`);
+  context.stdout.write(`identity provider CA: ${caPath}\n`);
+  return provider;
 }
 
 async function readTls(
