@@ -13,3 +13,5 @@ export type {Spread} from './measure.js';
 
 export {buildToolchain, cacheRoot, locateToolchain} from './toolchain.js';
 export type {BuildLog, Toolchain} from './toolchain.js';
+export {httpsRequest, Page, signInWithForm, UserAgent} from './user-agent.js';
+export type {Form, HttpsResponse} from './user-agent.js';

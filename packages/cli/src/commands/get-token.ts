@@ -16,7 +16,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
       'Run: porthole get-token',
     );
   const files = new SignInFiles(dataDir(context));
-  const result = await accessToken(await files.readSession(), files);
+  const result = await files.withLock(async () => accessToken(await files.readSession(), files));
   const credential = {
     apiVersion: 'client.authentication.k8s.io/v1',
     kind: 'ExecCredential',

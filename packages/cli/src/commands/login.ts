@@ -157,11 +157,21 @@ export async function run(args: readonly string[], context: CliContext): Promise
   return ExitCode.OK;
 }
 
-/** Opens the sign-in page in the desktop's browser, and prints it for when there is none. */
+/**
+ * Opens the sign-in page in the desktop's browser — `$BROWSER` when set (`none` opens nothing) —
+ * and prints it for when there is none.
+ */
 async function openBrowser(url: string, context: CliContext): Promise<void> {
   context.stderr.write(`To sign in, open ${url}\n`);
+  const browser = context.env.BROWSER;
+  if (browser === 'none') return;
   const command =
-    process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+    browser ??
+    (process.platform === 'darwin'
+      ? 'open'
+      : process.platform === 'win32'
+        ? 'explorer'
+        : 'xdg-open');
   await new Promise<void>((resolve) => {
     const child = spawn(command, [url], {stdio: 'ignore', detached: true});
     child.once('error', () => resolve()); // No browser here: the printed URL serves.

@@ -1,4 +1,5 @@
-import {chmod, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises';
+import {chmod, mkdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises';
+import {setTimeout as sleep} from 'node:timers/promises';
 import {join} from 'node:path';
 
 import type {ICachePlugin, TokenCacheContext} from '@azure/msal-node';
@@ -53,6 +54,37 @@ export class SignInFiles {
     const had = (await this.readSession()) !== undefined;
     await rm(this.#dir, {recursive: true, force: true});
     return had;
+  }
+
+  /**
+   * Runs `work` holding the sign-in lock, a file made with O_EXCL: kubectl starts one
+   * `porthole get-token` per command, often several at once, and two refreshing with one
+   * refresh token would spend it twice (a provider that rotates refresh tokens refuses the
+   * second, and may revoke the grant). A lock older than `staleMs` is a crashed holder's.
+   */
+  async withLock<T>(work: () => Promise<T>, staleMs = 30_000): Promise<T> {
+    await mkdir(this.#dir, {recursive: true, mode: 0o700});
+    const lock = join(this.#dir, 'lock');
+    const deadline = Date.now() + staleMs * 2;
+    for (;;) {
+      try {
+        await writeFile(lock, `${process.pid}\n`, {flag: 'wx', mode: 0o600});
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const since = await stat(lock).then(
+          (info) => Date.now() - info.mtimeMs,
+          () => 0,
+        );
+        if (since > staleMs || Date.now() > deadline) await rm(lock, {force: true});
+        else await sleep(25 + Math.random() * 50);
+      }
+    }
+    try {
+      return await work();
+    } finally {
+      await rm(lock, {force: true});
+    }
   }
 
   /** MSAL's token cache in `msal-cache.json`: read before each access, written after a change. */

@@ -19,7 +19,13 @@ import {createKubeconfig, serializeKubeconfig} from '@porthole/core';
 import {agentClusterRole} from '@porthole/agent-bridge';
 import {DevIdentityProvider} from '@porthole/relay';
 import type {DevDirectory} from '@porthole/relay';
-import {kubectl, kubectlPath, serviceAccountToken} from '@porthole/testing';
+import {
+  kubectl,
+  kubectlPath,
+  serviceAccountToken,
+  signInWithForm,
+  UserAgent,
+} from '@porthole/testing';
 import type {LineProcess} from '@porthole/testing';
 
 import {porthole} from './processes.js';
@@ -126,6 +132,18 @@ async function bind(name: string, subject: string[]): Promise<void> {
   expect(result).toMatchObject({code: 0});
 }
 
+/** The first match on a process's stderr, waiting up to 15 s. */
+async function stderrLine(process: LineProcess, pattern: RegExp): Promise<RegExpExecArray> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const match = pattern.exec(process.stderr);
+    if (match) return match;
+    if (process.exited || Date.now() > deadline)
+      throw new Error(`no ${String(pattern)} on stderr: ${process.stderr}`);
+    await sleep(50);
+  }
+}
+
 const login = (...args: string[]) =>
   run([
     'login',
@@ -143,6 +161,7 @@ beforeAll(async () => {
     directory,
     overageThreshold: 200,
     accessTokenTtlSeconds: 20,
+    deviceCodeIntervalSeconds: 1,
     log: () => undefined,
   });
   home = await mkdtemp(join(tmpdir(), 'porthole-entra-'));
@@ -335,6 +354,60 @@ describe('the Entra walkthrough', () => {
       ).toMatchObject({code: 0, stdout: objectId});
     },
   );
+
+  it('signs in with a device code', async () => {
+    const login = start([
+      'login',
+      '--use-device-code',
+      '--authority',
+      idp.authority,
+      '--client-id',
+      CLI_APP,
+      '--server-app',
+      API,
+    ]);
+    const [, url = '', code = ''] = await stderrLine(
+      login,
+      /open the page (\S+) and enter the code (\S+) /,
+    );
+    const browser = new UserAgent({ca: idp.caPem, origin: new URL(idp.issuer).origin});
+    const entry = await browser.open(url);
+    const confirm = await browser.submit(entry.form(), {user_code: code});
+    const signIn = await browser.submit(confirm.form());
+    const done = await browser.submit(signIn.form(), {
+      username: 'bob',
+      password: '',
+      action: 'sign-in',
+    });
+    expect(done.status).toBe(200);
+    expect(await login.exit()).toBe(0);
+    expect(login.lines).toEqual([
+      `Signed in as bob@contoso.example (user ${BOB}, tenant ${TENANT}).`,
+    ]);
+  });
+
+  it('signs in in the browser, through the loopback redirect', async () => {
+    const login = start(
+      ['login', '--authority', idp.authority, '--client-id', CLI_APP, '--server-app', API],
+      {BROWSER: 'none'},
+    );
+    const [, url = ''] = await stderrLine(login, /^To sign in, open (\S+)$/m);
+    const browser = new UserAgent({ca: idp.caPem, origin: new URL(idp.issuer).origin});
+    const back = await signInWithForm(browser, url, 'ada');
+    // The provider's last page posts the code to the CLI's loopback server (form_post).
+    const form = back.form();
+    expect(new URL(form.action).hostname).toBe('localhost');
+    const landing = await fetch(form.action, {
+      method: 'POST',
+      headers: {'content-type': 'application/x-www-form-urlencoded'},
+      body: new URLSearchParams(form.fields).toString(),
+    });
+    expect(await landing.text()).toContain('Signed in to Porthole');
+    expect(await login.exit()).toBe(0);
+    expect(login.lines).toEqual([
+      `Signed in as ada@contoso.example (user ${ADA}, tenant ${TENANT}).`,
+    ]);
+  });
 
   it('keeps a watch and an exec -i open across token expiry; new requests use a refreshed token', async () => {
     expect(await login('--dev-user', 'ada')).toMatchObject({code: 0});

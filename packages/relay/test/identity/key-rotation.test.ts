@@ -8,12 +8,13 @@ import {createPrivateKey, createPublicKey, generateKeyPairSync} from 'node:crypt
 import {createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify} from 'jose';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
+import {httpsRequest} from '@porthole/testing';
+
 import {DevIdentityProvider, generateIdentitySigningKey} from '../../src/index.js';
 import {
   ID,
   SECRETS,
   fetchTrusting,
-  httpsRequest,
   postForm,
   startTestIdentity,
   testDirectory,

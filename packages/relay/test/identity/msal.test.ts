@@ -11,17 +11,18 @@ import {
 import type {Configuration, DeviceCodeRequest} from '@azure/msal-node';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
+import {signInWithForm} from '@porthole/testing';
+
 import {
   BOB_PASSWORD,
   ID,
   SECRETS,
-  UserAgent,
   claimsOf,
   msalNetwork,
   postForm,
-  signInWithForm,
   startTestIdentity,
   verifyWithJwks,
+  userAgentFor,
 } from './fixtures.js';
 import type {TestIdentity} from './fixtures.js';
 
@@ -55,7 +56,7 @@ async function completeDeviceCode(
   login: string,
   password = '',
 ): Promise<string> {
-  const agent = new UserAgent(test.identity);
+  const agent = userAgentFor(test.identity);
   const entry = await agent.open(response.verificationUri);
   expect(entry.status).toBe(200);
   const confirm = await agent.submit(entry.form(), {user_code: response.userCode});
@@ -121,7 +122,7 @@ describe('MSAL device code flow', () => {
 
   it('shows the entry page again for a wrong code, and keeps the client waiting', async () => {
     const pca = new PublicClientApplication(msalConfig(ID.cli));
-    const agent = new UserAgent(test.identity);
+    const agent = userAgentFor(test.identity);
     let page: Promise<string> | undefined;
     const request = {
       scopes: [API_SCOPE()],
@@ -159,7 +160,7 @@ describe('MSAL authorization code flow with PKCE', () => {
     });
     expect(authorizeUrl.startsWith(`${identity.issuer}/oauth2/v2.0/authorize?`)).toBe(true);
 
-    const agent = new UserAgent(identity);
+    const agent = userAgentFor(identity);
     const back = await signInWithForm(agent, authorizeUrl, 'alice');
     const callback = new URL(back.url);
     expect(callback.origin).toBe('http://localhost:53123');
@@ -194,7 +195,7 @@ describe('MSAL authorization code flow with PKCE', () => {
   it("completes acquireTokenInteractive through MSAL's loopback server", async () => {
     const {identity} = test;
     const pca = new PublicClientApplication(msalConfig(ID.cli));
-    const agent = new UserAgent(identity);
+    const agent = userAgentFor(identity);
     let redirect: URL | undefined;
     const result = await pca.acquireTokenInteractive({
       scopes: [API_SCOPE()],
@@ -228,7 +229,7 @@ describe('MSAL authorization code flow with PKCE', () => {
       redirect_uri: 'http://localhost:53123',
       scope: `openid ${API_SCOPE()}`,
     }).toString();
-    const page = await new UserAgent(identity).open(url.href);
+    const page = await userAgentFor(identity).open(url.href);
     const back = new URL(page.url);
     expect(back.searchParams.get('error')).toBe('invalid_request');
     expect(back.searchParams.get('error_description')).toBe(
@@ -246,7 +247,7 @@ describe('MSAL authorization code flow with PKCE', () => {
       codeChallenge: challenge,
       codeChallengeMethod: 'S256',
     });
-    const agent = new UserAgent(identity);
+    const agent = userAgentFor(identity);
     const form = await agent.open(authorizeUrl);
     const wrong = await agent.submit(form.form(), {
       username: 'bob',

@@ -8,17 +8,12 @@ import {randomUUID} from 'node:crypto';
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
+import {httpsRequest} from '@porthole/testing';
+import type {HttpsResponse} from '@porthole/testing';
+
 import {generateIdentitySigningKey} from '../../src/index.js';
-import {
-  BULK_IDS,
-  ID,
-  SECRETS,
-  claimsOf,
-  httpsRequest,
-  postForm,
-  startTestIdentity,
-} from './fixtures.js';
-import type {HttpsResponse, TestIdentity} from './fixtures.js';
+import {BULK_IDS, ID, SECRETS, claimsOf, postForm, startTestIdentity} from './fixtures.js';
+import type {TestIdentity} from './fixtures.js';
 
 const GRAPH_DEFAULT = 'https://graph.microsoft.com/.default';
 

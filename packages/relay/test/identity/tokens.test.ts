@@ -4,12 +4,13 @@
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
+import {httpsRequest} from '@porthole/testing';
+
 import {
   BOB_PASSWORD,
   ID,
   SECRETS,
   claimsOf,
-  httpsRequest,
   postForm,
   startTestIdentity,
   verifyWithJwks,
