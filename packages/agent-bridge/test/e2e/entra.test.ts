@@ -219,6 +219,35 @@ describe('Entra tokens through Porthole', () => {
     },
   );
 
+  it.each(['kubectl.1.27', 'kubectl.1.33'] as const)(
+    'client-chosen impersonation never reaches the apiserver on an upgrade (%s)',
+    async (binary) => {
+      // A Viewer may read the pod, so the request that fails is the upgrade itself; with
+      // system:masters passed on, it would succeed.
+      const result = await as(
+        await issuer.sign({oid: VIEWER}),
+        [
+          '-n',
+          namespace,
+          'exec',
+          'web',
+          '--as',
+          VIEWER,
+          '--as-group',
+          'system:masters',
+          '--',
+          'echo',
+          'hi',
+        ],
+        binary,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `User "${VIEWER}" cannot create resource "pods/exec" in API group "" in the namespace "${namespace}"`,
+      );
+    },
+  );
+
   it('client-chosen impersonation never reaches the apiserver with an Entra token', async () => {
     const token = await issuer.sign({oid: USER});
     const result = await as(token, [
