@@ -25,7 +25,7 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     name: 'agent run',
     summary: 'Run the cluster agent: serve kubectl through the relay',
     usage:
-      'porthole agent run --relay URL --hybrid-connection NAME (--sas-key-name RULE --sas-key KEY | --relay-token TOKEN) [--kubeconfig FILE] [--context NAME] [--tunnel auto|mux|websocket] [--drain-timeout SECONDS] [--entra-tenant TENANT-ID --entra-audience SERVER-APP-ID [--entra-issuer URL] [--entra-user-name oid|upn] [--graph-client-id APP-ID [--graph-url URL] [--graph-token-url URL] [--graph-scope SCOPE]]]',
+      'porthole agent run --relay URL --hybrid-connection NAME (--sas-key-name RULE --sas-key KEY | --relay-token TOKEN) [--kubeconfig FILE] [--context NAME] [--tunnel auto|mux|websocket] [--drain-timeout SECONDS] [--entra-tenant TENANT-ID --entra-audience SERVER-APP-ID [--entra-issuer URL] [--entra-user-name oid|upn] [--graph-client-id APP-ID [--graph-url URL] [--graph-token-url URL] [--graph-scope SCOPE]] [--role-assignments FILE]]',
     examples: [
       'PORTHOLE_SAS_KEY=… porthole agent run --relay wss://relay.example --hybrid-connection clusters/prod --sas-key-name agent',
       'porthole agent run --relay ws://127.0.0.1:9350 --hybrid-connection clusters/dev --sas-key-name dev --sas-key s3cret --kubeconfig ~/.kube/config',

@@ -1,7 +1,10 @@
+import {readFile} from 'node:fs/promises';
+
 import type {Authenticator, KubeEndpoint} from '@porthole/agent-bridge';
+import type {RoleAssignment} from '@porthole/core/auth';
 
 import type {CliContext} from './command.js';
-import {CliUsageError} from './errors.js';
+import {CliInputError, CliUsageError} from './errors.js';
 
 /** The `parseArgs` options of the agent's Entra sign-in. */
 export const ENTRA_OPTIONS = {
@@ -14,6 +17,7 @@ export const ENTRA_OPTIONS = {
   'graph-client-secret': {type: 'string'},
   'graph-token-url': {type: 'string'},
   'graph-scope': {type: 'string'},
+  'role-assignments': {type: 'string'},
 } as const;
 
 interface EntraValues {
@@ -26,6 +30,7 @@ interface EntraValues {
   'graph-client-secret'?: string | undefined;
   'graph-token-url'?: string | undefined;
   'graph-scope'?: string | undefined;
+  'role-assignments'?: string | undefined;
 }
 
 const HINT = 'Run "porthole agent run --help" for its options.';
@@ -40,6 +45,8 @@ export interface EntraConfig {
   graph:
     | {baseUrl: string; tokenUrl: string; scope: string; clientId: string; clientSecret: string}
     | undefined;
+  /** A JSON file of role assignments, read again every 10 s. */
+  roleAssignmentsFile: string | undefined;
 }
 
 /**
@@ -56,7 +63,13 @@ export function entraConfig(values: EntraValues, context: CliContext): EntraConf
   const issuers = values['entra-issuer'] ?? [];
   if (tenants.length === 0) {
     const stray = (
-      ['entra-audience', 'entra-issuer', 'entra-user-name', 'graph-client-id'] as const
+      [
+        'entra-audience',
+        'entra-issuer',
+        'entra-user-name',
+        'graph-client-id',
+        'role-assignments',
+      ] as const
     ).find((flag) => values[flag] !== undefined);
     if (stray) throw new CliUsageError(`--${stray} needs --entra-tenant`, HINT);
     return undefined;
@@ -117,6 +130,7 @@ export function entraConfig(values: EntraValues, context: CliContext): EntraConf
     ),
     userName,
     graph,
+    roleAssignmentsFile: values['role-assignments'],
   };
 }
 
@@ -158,5 +172,29 @@ export async function entraStage(
         }
       : {}),
     agentToken: agentCredential.token,
+    ...(config.roleAssignmentsFile === undefined
+      ? {}
+      : {roleAssignments: {assignments: await roleAssignmentsFrom(config.roleAssignmentsFile)}}),
   });
+}
+
+/**
+ * Role assignments from a JSON file: read once now — a file that cannot be used stops the
+ * agent before it serves — and again on each use, at most every 10 s (the authenticator's
+ * cache), so that edits apply without a restart. A later read that fails fails its requests.
+ *
+ * @throws CliInputError when the file cannot be read or holds no valid assignments
+ */
+async function roleAssignmentsFrom(path: string): Promise<() => Promise<RoleAssignment[]>> {
+  const {parseRoleAssignments} = await import('@porthole/core/auth');
+  const read = async () =>
+    parseRoleAssignments(JSON.parse(await readFile(path, 'utf8')) as unknown);
+  try {
+    await read();
+  } catch (err) {
+    throw new CliInputError(`Cannot use --role-assignments ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return read;
 }

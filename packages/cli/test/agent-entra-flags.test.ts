@@ -36,6 +36,7 @@ describe('porthole agent run: Entra flags', () => {
   it.each([
     [['--entra-audience', API], '--entra-audience needs --entra-tenant'],
     [['--graph-client-id', API], '--graph-client-id needs --entra-tenant'],
+    [['--role-assignments', 'assignments.json'], '--role-assignments needs --entra-tenant'],
     [
       ['--entra-tenant', 'contoso.onmicrosoft.com'],
       '--entra-tenant must be a tenant id (got "contoso.onmicrosoft.com")',
@@ -107,6 +108,57 @@ describe('porthole agent run: Entra flags', () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(
         "error ERR_CLI_USAGE: Entra sign-in needs the agent's own bearer token for the apiserver, which impersonates callers\nhint: Run the agent with its service account, or give it a kubeconfig whose user has a token.\n",
+      );
+    } finally {
+      await rm(dir, {recursive: true, force: true});
+    }
+  });
+
+  it('refuses role assignments it cannot use, before it serves', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'porthole-entra-flags-'));
+    try {
+      const ca = await CertificateAuthority.create('entra-flags-ca');
+      const kubeconfig = join(dir, 'kubeconfig');
+      const b64 = (text: string) => Buffer.from(text).toString('base64');
+      await writeFile(
+        kubeconfig,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          'current-context': 'c',
+          contexts: [{name: 'c', context: {cluster: 'k', user: 'u'}}],
+          clusters: [
+            {
+              name: 'k',
+              cluster: {
+                server: 'https://127.0.0.1:6443',
+                'certificate-authority-data': b64(ca.certPem),
+              },
+            },
+          ],
+          users: [{name: 'u', user: {token: 'agent-token'}}],
+        }),
+      );
+      const assignments = join(dir, 'assignments.json');
+      await writeFile(
+        assignments,
+        JSON.stringify([{principalId: TENANT, role: 'Owner', scope: {kind: 'cluster'}}]),
+      );
+      const result = await agentRun([
+        '--sas-key-name',
+        'agent',
+        '--kubeconfig',
+        kubeconfig,
+        '--entra-tenant',
+        TENANT,
+        '--entra-audience',
+        API,
+        '--role-assignments',
+        assignments,
+      ]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        `error ERR_CLI_INPUT: Cannot use --role-assignments ${assignments}: Invalid role assignments: role assignment 0: role must be one of Viewer, Writer, Admin, Cluster Admin, Cluster User (got "Owner")\n`,
       );
     } finally {
       await rm(dir, {recursive: true, force: true});

@@ -140,7 +140,8 @@ export type AuthErrorCode =
   | 'ERR_AUTH_CLAIM_INVALID'
   | 'ERR_AUTH_IDENTITY_REJECTED'
   | 'ERR_AUTH_METADATA_UNAVAILABLE'
-  | 'ERR_AUTH_GROUPS_UNRESOLVED';
+  | 'ERR_AUTH_GROUPS_UNRESOLVED'
+  | 'ERR_AUTH_ROLE_ASSIGNMENT_INVALID';
 
 /**
  * A token that is not accepted, or an identity that cannot be established from it. Every one

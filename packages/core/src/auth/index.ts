@@ -18,6 +18,7 @@ export {
   ACTION_PREFIX,
   BUILT_IN_ROLES,
   decideByAssignments,
+  parseRoleAssignments,
   requiredAction,
 } from './role-assignments.js';
 export type {BuiltInRole, RoleAssignment, RoleDecision} from './role-assignments.js';

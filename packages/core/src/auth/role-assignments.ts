@@ -1,3 +1,4 @@
+import {AuthError} from '../errors.js';
 import type {KubeRequestAttributes} from './request-attributes.js';
 
 /** The built-in roles, as Azure Arc names them (without the "Azure Arc Kubernetes" prefix). */
@@ -113,4 +114,40 @@ export function decideByAssignments(
       roleAllows(candidate.role, request, action),
   );
   return assignment ? {allowed: true, action, assignment} : {allowed: false, action};
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * Reads role assignments from JSON-shaped data: an array of `{principalId, role, scope}`, the
+ * scope `{kind: "cluster"}` or `{kind: "namespace", namespace}`.
+ *
+ * @throws AuthError `ERR_AUTH_ROLE_ASSIGNMENT_INVALID` naming the entry and field at fault
+ */
+export function parseRoleAssignments(value: unknown): RoleAssignment[] {
+  if (!Array.isArray(value)) throw invalidAssignment('the role assignments must be a JSON array');
+  return value.map((entry: unknown, i) => {
+    const where = `role assignment ${i}`;
+    if (typeof entry !== 'object' || entry === null)
+      throw invalidAssignment(`${where} is not an object`);
+    const {principalId, role, scope} = entry as Record<string, unknown>;
+    if (typeof principalId !== 'string' || !GUID.test(principalId))
+      throw invalidAssignment(`${where}: principalId must be an object id (GUID)`);
+    if (!BUILT_IN_ROLES.includes(role as BuiltInRole))
+      throw invalidAssignment(
+        `${where}: role must be one of ${BUILT_IN_ROLES.join(', ')} (got ${JSON.stringify(role)})`,
+      );
+    const {kind, namespace} = (scope ?? {}) as {kind?: unknown; namespace?: unknown};
+    if (kind === 'cluster') return {principalId, role: role as BuiltInRole, scope: {kind}};
+    if (kind === 'namespace' && typeof namespace === 'string' && NAMESPACE.test(namespace))
+      return {principalId, role: role as BuiltInRole, scope: {kind, namespace}};
+    throw invalidAssignment(
+      `${where}: scope must be {"kind":"cluster"} or {"kind":"namespace","namespace":"<name>"}`,
+    );
+  });
+}
+
+function invalidAssignment(message: string): AuthError {
+  return new AuthError('ERR_AUTH_ROLE_ASSIGNMENT_INVALID', `Invalid role assignments: ${message}`);
 }

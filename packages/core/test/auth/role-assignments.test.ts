@@ -1,6 +1,11 @@
 import {describe, expect, it} from 'vitest';
 
-import {decideByAssignments, requestAttributes, requiredAction} from '../../src/auth/index.js';
+import {
+  decideByAssignments,
+  parseRoleAssignments,
+  requestAttributes,
+  requiredAction,
+} from '../../src/auth/index.js';
 import type {BuiltInRole, RoleAssignment} from '../../src/auth/index.js';
 
 const USER = '4f8a1b2c-3d4e-4f50-8162-738495a6b7c8';
@@ -89,5 +94,36 @@ describe('decideByAssignments', () => {
       allowed: false,
       action: 'Microsoft.Kubernetes/connectedClusters/pods/read',
     });
+  });
+});
+
+describe('parseRoleAssignments', () => {
+  it('reads cluster and namespace scopes', () => {
+    const value = [
+      {principalId: USER, role: 'Viewer', scope: {kind: 'namespace', namespace: 'team-a'}},
+      {principalId: GROUP, role: 'Cluster Admin', scope: {kind: 'cluster'}},
+    ];
+    expect(parseRoleAssignments(value)).toEqual(value);
+  });
+
+  it.each([
+    [{}, 'Invalid role assignments: the role assignments must be a JSON array'],
+    [[null], 'Invalid role assignments: role assignment 0 is not an object'],
+    [
+      [{principalId: 'ada', role: 'Viewer', scope: {kind: 'cluster'}}],
+      'Invalid role assignments: role assignment 0: principalId must be an object id (GUID)',
+    ],
+    [
+      [{principalId: USER, role: 'Owner', scope: {kind: 'cluster'}}],
+      'Invalid role assignments: role assignment 0: role must be one of Viewer, Writer, Admin, Cluster Admin, Cluster User (got "Owner")',
+    ],
+    [
+      [{principalId: USER, role: 'Viewer', scope: {kind: 'namespace', namespace: 'Team_A'}}],
+      'Invalid role assignments: role assignment 0: scope must be {"kind":"cluster"} or {"kind":"namespace","namespace":"<name>"}',
+    ],
+  ])('refuses %j', (value, message) => {
+    expect(() => parseRoleAssignments(value)).toThrow(
+      expect.objectContaining({code: 'ERR_AUTH_ROLE_ASSIGNMENT_INVALID', message}) as Error,
+    );
   });
 });
