@@ -76,6 +76,7 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     examples: [
       'porthole proxy -n prod --relay wss://relay.example --sas-key-name user --sas-key … --token "$SA_TOKEN"',
       'porthole proxy -n prod --relay wss://relay.example --relay-token "$RELAY_TOKEN" -f ~/.kube/config --daemon',
+      'porthole proxy -n prod --relay wss://relay.example --sas-key-name user   # signed in: kubectl gets tokens from porthole get-token',
     ],
     load: () => import('./commands/proxy.js'),
   },
