@@ -56,8 +56,12 @@ export const COMMANDS: readonly CommandDescriptor[] = [
   {
     name: 'account show',
     summary: 'Show who is signed in',
-    usage: 'porthole account show [-o table|json]',
-    examples: ['porthole account show', 'porthole account show -o json'],
+    usage: 'porthole account show [-o table|json|yaml|tsv] [--query JMESPATH]',
+    examples: [
+      'porthole account show',
+      'porthole account show -o json',
+      'porthole account show --query objectId -o tsv',
+    ],
     load: () => import('./commands/account-show.js'),
   },
   {
@@ -83,7 +87,7 @@ export const COMMANDS: readonly CommandDescriptor[] = [
   {
     name: 'proxy status',
     summary: 'Show the running bridge and the clusters it serves',
-    usage: 'porthole proxy status [--port 47011] [-o table|json]',
+    usage: 'porthole proxy status [--port 47011] [-o table|json|yaml|tsv] [--query JMESPATH]',
     examples: ['porthole proxy status', 'porthole proxy status -o json'],
     load: () => import('./commands/proxy-status.js'),
   },

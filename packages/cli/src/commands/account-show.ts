@@ -2,6 +2,7 @@ import {parseArgs} from 'node:util';
 
 import type {CliContext} from '../command.js';
 import {CliSignInError, CliUsageError, ExitCode} from '../errors.js';
+import {OUTPUT_OPTIONS, outputChoice, renderOutput} from '../output.js';
 import {SignInFiles} from '../sign-in/session-files.js';
 import {dataDir} from './proxy.js';
 
@@ -11,7 +12,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
   try {
     ({values} = parseArgs({
       args: [...args],
-      options: {output: {type: 'string', short: 'o', default: 'table'}},
+      options: {...OUTPUT_OPTIONS},
       strict: true,
       allowPositionals: false,
     }));
@@ -21,11 +22,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
       'Run "porthole account show --help" for its options.',
     );
   }
-  if (values.output !== 'table' && values.output !== 'json')
-    throw new CliUsageError(
-      `-o must be table or json (got ${JSON.stringify(values.output)})`,
-      'For example: -o json',
-    );
+  const choice = outputChoice(values);
   const session = await new SignInFiles(dataDir(context)).readSession();
   if (!session)
     throw new CliSignInError(
@@ -42,12 +39,11 @@ export async function run(args: readonly string[], context: CliContext): Promise
     clientId: session.clientId,
     serverApp: session.serverApp,
   };
-  if (values.output === 'json') {
-    context.stdout.write(`${JSON.stringify(account, null, 2)}\n`);
-    return ExitCode.OK;
-  }
-  const rows = Object.entries(account);
-  const width = Math.max(...rows.map(([name]) => name.length));
-  for (const [name, value] of rows) context.stdout.write(`${name.padEnd(width)}  ${value}\n`);
+  context.stdout.write(
+    renderOutput(account, choice, () => [
+      ['Field', 'Value'],
+      ...Object.entries(account).map(([name, value]) => [name, value]),
+    ]),
+  );
   return ExitCode.OK;
 }

@@ -2,6 +2,7 @@ import {parseArgs} from 'node:util';
 
 import type {CliContext} from '../command.js';
 import {CliUsageError, ExitCode} from '../errors.js';
+import {OUTPUT_OPTIONS, outputChoice, renderOutput} from '../output.js';
 import {bridgePort, dataDir} from './proxy.js';
 
 /** `porthole proxy status`: the running bridge and the clusters it serves. */
@@ -12,7 +13,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
       args: [...args],
       options: {
         port: {type: 'string', default: '47011'},
-        output: {type: 'string', short: 'o', default: 'table'},
+        ...OUTPUT_OPTIONS,
       },
       strict: true,
       allowPositionals: false,
@@ -23,42 +24,28 @@ export async function run(args: readonly string[], context: CliContext): Promise
       'Run "porthole proxy status --help" for its options.',
     );
   }
-  if (values.output !== 'table' && values.output !== 'json')
-    throw new CliUsageError(
-      `-o must be table or json (got ${JSON.stringify(values.output)})`,
-      'For example: -o json',
-    );
+  const choice = outputChoice(values);
   const port = bridgePort(values.port);
   const {BridgeClient, ensureBridgeFiles} = await import('@porthole/agent-bridge');
   const status = await new BridgeClient(port, await ensureBridgeFiles(dataDir(context))).status();
-  if (values.output === 'json') {
-    context.stdout.write(`${JSON.stringify(status ?? null, null, 2)}\n`);
-    return ExitCode.OK;
-  }
-  if (!status) {
+  if (!status && choice.format === 'table' && choice.query === undefined) {
     context.stdout.write(`No bridge is running on port ${port}.\n`);
     return ExitCode.OK;
   }
-  const rows = [
-    ['CLUSTER', 'CONTEXT', 'SERVER', 'RELAY', 'TUNNEL', 'HELD BY'],
-    ...status.clusters.map((c) => [
-      c.cluster,
-      c.context,
-      c.server,
-      `${c.relay}/$hc/${c.entity}`,
-      c.mode,
-      c.hold ? 'a porthole proxy' : 'the bridge (--daemon)',
+  if (status && choice.format === 'table' && choice.query === undefined)
+    context.stdout.write(`Bridge on https://127.0.0.1:${status.port} (pid ${status.pid})\n`);
+  context.stdout.write(
+    renderOutput(status ?? null, choice, () => [
+      ['Cluster', 'Context', 'Server', 'Relay', 'Tunnel', 'Held by'],
+      ...(status?.clusters ?? []).map((c) => [
+        c.cluster,
+        c.context,
+        c.server,
+        `${c.relay}/$hc/${c.entity}`,
+        c.mode,
+        c.hold ? 'a porthole proxy' : 'the bridge (--daemon)',
+      ]),
     ]),
-  ];
-  const widths =
-    rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
-  context.stdout.write(`Bridge on https://127.0.0.1:${status.port} (pid ${status.pid})\n`);
-  for (const row of rows)
-    context.stdout.write(
-      `${row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd()}\n`,
-    );
+  );
   return ExitCode.OK;
 }

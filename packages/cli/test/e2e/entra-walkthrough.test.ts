@@ -259,6 +259,10 @@ describe('the Entra walkthrough', () => {
       code: 0,
       stdout: `Signed in as ada@contoso.example (user ${ADA}, tenant ${TENANT}).`,
     });
+    expect(await run(['account', 'show', '--query', 'objectId', '-o', 'tsv'])).toMatchObject({
+      code: 0,
+      stdout: ADA,
+    });
     const shown = await run(['account', 'show', '-o', 'json']);
     expect(JSON.parse(shown.stdout)).toMatchObject({
       username: 'ada@contoso.example',
