@@ -39,7 +39,7 @@ export class Cli {
           'Run "porthole --help" for the list of commands.',
         );
       }
-      if (rest.includes('--help') || rest.includes('-h')) {
+      if (!command.hidden && (rest.includes('--help') || rest.includes('-h'))) {
         this.#context.stdout.write(commandHelp(command));
         return ExitCode.OK;
       }
@@ -77,7 +77,9 @@ const BY_LENGTH = [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
-  const lines = COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`);
+  const lines = COMMANDS.filter((command) => !command.hidden).map(
+    (command) => `  ${command.name.padEnd(width)}  ${command.summary}`,
+  );
   return `porthole: reach Kubernetes clusters behind firewalls through an outbound-only relay
 
 Usage: porthole <command> [options]

@@ -20,5 +20,7 @@ export interface CommandDescriptor {
   summary: string;
   usage: string;
   examples: readonly string[];
+  /** Left out of `porthole --help` and of completion: machinery, not a verb for people. */
+  hidden?: boolean;
   load(): Promise<CommandModule>;
 }

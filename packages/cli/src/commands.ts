@@ -105,4 +105,22 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     examples: ['porthole proxy serve --port 47011'],
     load: () => import('./commands/proxy-serve.js'),
   },
+  {
+    name: 'completion',
+    summary: 'Print the shell completion script',
+    usage: 'porthole completion bash',
+    examples: [
+      'source <(porthole completion bash)',
+      'autoload -U bashcompinit && bashcompinit && source <(porthole completion bash)   # zsh',
+    ],
+    load: () => import('./commands/completion.js'),
+  },
+  {
+    name: '__complete',
+    summary: 'Completion candidates for the shell script',
+    usage: 'porthole __complete WORD...',
+    examples: ['porthole __complete proxy --p'],
+    hidden: true,
+    load: () => import('./commands/complete.js'),
+  },
 ];
