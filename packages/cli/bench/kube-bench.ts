@@ -16,8 +16,6 @@ import {once} from 'node:events';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {connect} from 'node:http2';
 import type {ClientHttp2Session} from 'node:http2';
-import {createServer} from 'node:net';
-import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {performance} from 'node:perf_hooks';
@@ -26,6 +24,7 @@ import {fileURLToPath} from 'node:url';
 import {CertificateAuthority} from '@porthole/core';
 import {
   formatTable,
+  freePort,
   LineProcess,
   rssMiB,
   serviceAccountToken,
@@ -250,7 +249,9 @@ async function createConfigMaps(direct: Endpoint, token: string): Promise<void> 
 class PortholeProcesses {
   readonly #home: string;
   readonly #processes: {name: string; process: LineProcess}[] = [];
-  #bridge: {port: number; pid: number} | undefined;
+  /** The bridge's port once `porthole proxy` may have started it, and its PID once known. */
+  #bridgePort: number | undefined;
+  #bridgePid: number | undefined;
 
   constructor(home: string) {
     this.#home = home;
@@ -308,6 +309,7 @@ class PortholeProcesses {
       await agent.line(/^listening on /);
     }
     const port = await freePort();
+    this.#bridgePort = port;
     const endpoints: Endpoint[] = [];
     for (const {cluster: name, tunnel, name: title} of tunnels) {
       const proxy = LineProcess.start(
@@ -327,7 +329,6 @@ class PortholeProcesses {
         this.#env(),
       );
       if ((await proxy.exit()) !== 0) throw new Error(`porthole proxy failed: ${proxy.stderr}`);
-      this.#bridge = {port, pid: 0};
       const kubeconfig = parse(proxy.lines.join('\n')) as {
         clusters: {
           cluster: {
@@ -355,22 +356,22 @@ class PortholeProcesses {
     );
     if ((await status.exit()) !== 0)
       throw new Error(`porthole proxy status failed: ${status.stderr}`);
-    this.#bridge = {port, pid: (JSON.parse(status.lines.join('\n')) as {pid: number}).pid};
+    this.#bridgePid = (JSON.parse(status.lines.join('\n')) as {pid: number}).pid;
     return endpoints;
   }
 
   /** Each process's resident memory now, in MiB. */
   async memory(): Promise<{name: string; mib: number}[]> {
     const pids = this.#processes.map(({name, process}) => ({name, pid: process.pid}));
-    if (this.#bridge) pids.push({name: 'bridge', pid: this.#bridge.pid});
+    if (this.#bridgePid !== undefined) pids.push({name: 'bridge', pid: this.#bridgePid});
     return Promise.all(pids.map(async ({name, pid}) => ({name, mib: await rssMiB(pid)})));
   }
 
   async stop(): Promise<void> {
-    if (this.#bridge) {
+    if (this.#bridgePort !== undefined) {
       const stop = LineProcess.start(
         process.execPath,
-        [BIN, 'proxy', 'stop', '--port', String(this.#bridge.port)],
+        [BIN, 'proxy', 'stop', '--port', String(this.#bridgePort)],
         this.#env(),
       );
       await stop.exit();
@@ -391,15 +392,6 @@ class PortholeProcesses {
       NODE_EXTRA_CA_CERTS: join(this.#home, 'ca.pem'),
     };
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const {port} = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 function report(

@@ -1,6 +1,13 @@
 import {readFile} from 'node:fs/promises';
 
 import type {Authenticator, KubeEndpoint} from '@porthole/agent-bridge';
+import {
+  clientCredentialToken,
+  EntraTokenValidator,
+  GraphGroupResolver,
+  isObjectId,
+  parseRoleAssignments,
+} from '@porthole/core/auth';
 import type {RoleAssignment} from '@porthole/core/auth';
 
 import type {CliContext} from './command.js';
@@ -34,7 +41,6 @@ interface EntraValues {
 }
 
 const HINT = 'Run "porthole agent run --help" for its options.';
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The agent's Entra sign-in, as its flags give it. */
 export interface EntraConfig {
@@ -74,7 +80,7 @@ export function entraConfig(values: EntraValues, context: CliContext): EntraConf
     if (stray) throw new CliUsageError(`--${stray} needs --entra-tenant`, HINT);
     return undefined;
   }
-  const badTenant = tenants.find((tenant) => !GUID.test(tenant));
+  const badTenant = tenants.find((tenant): boolean => !isObjectId(tenant));
   if (badTenant) {
     throw new CliUsageError(
       `--entra-tenant must be a tenant id (got ${JSON.stringify(badTenant)})`,
@@ -126,7 +132,7 @@ export function entraConfig(values: EntraValues, context: CliContext): EntraConf
           ]),
     // A v1 token's audience may be the App ID URI rather than the client id.
     audiences: audiences.flatMap((audience) =>
-      GUID.test(audience) ? [audience, `api://${audience}`] : [audience],
+      isObjectId(audience) ? [audience, `api://${audience}`] : [audience],
     ),
     userName,
     graph,
@@ -151,8 +157,6 @@ export async function entraStage(
       'Run the agent with its service account, or give it a kubeconfig whose user has a token.',
     );
   }
-  const {EntraTokenValidator, GraphGroupResolver, clientCredentialToken} =
-    await import('@porthole/core/auth');
   const {entraAuthenticator} = await import('@porthole/agent-bridge');
   const {graph} = config;
   return entraAuthenticator({
@@ -186,7 +190,6 @@ export async function entraStage(
  * @throws CliInputError when the file cannot be read or holds no valid assignments
  */
 async function roleAssignmentsFrom(path: string): Promise<() => Promise<RoleAssignment[]>> {
-  const {parseRoleAssignments} = await import('@porthole/core/auth');
   const read = async () =>
     parseRoleAssignments(JSON.parse(await readFile(path, 'utf8')) as unknown);
   try {

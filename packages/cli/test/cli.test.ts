@@ -1,31 +1,16 @@
 import {execFile} from 'node:child_process';
 import {readFileSync} from 'node:fs';
-import {Writable} from 'node:stream';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import {describe, expect, it} from 'vitest';
 
-import {Cli} from '../src/index.js';
+import {runCli} from './in-process-cli.js';
 
 const {version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 
-/** A writable stream that keeps what was written, for assertions. */
-class Captured extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += chunk.toString();
-    callback();
-  }
-}
-
-async function porthole(...args: string[]) {
-  const stdout = new Captured();
-  const stderr = new Captured();
-  const code = await new Cli(args, {cwd: process.cwd(), stdout, stderr, env: {}}).run();
-  return {code, stdout: stdout.text, stderr: stderr.text};
-}
+const porthole = (...args: string[]) => runCli(args);
 
 describe('Cli', () => {
   it('prints its version, the runtime and the platform', async () => {

@@ -10,7 +10,7 @@ import type {
 import type {Duplex, Readable} from 'node:stream';
 
 import {AgentBridgeError} from '../errors.js';
-import {explainForbidden, readSmall} from '../http/forbidden.js';
+import {explainedForbidden} from '../http/forbidden.js';
 import {forwardResponseHeaders, kubeStatus} from '../http/headers.js';
 import {splice} from '../http/splice.js';
 import type {KubeEndpoint} from './kube-endpoint.js';
@@ -94,14 +94,19 @@ export class KubeUpstream {
     outgoing.on('response', (answer: IncomingMessage) => {
       client.write(rawResponseHead(answer, true));
       if (answer.statusCode === 403 && upstream.explainForbidden !== undefined) {
-        const explanation = upstream.explainForbidden;
-        void readSmall(answer).then(
-          ({body, whole}) =>
-            client.end(
-              whole && !answer.headers['content-encoding']
-                ? explainForbidden(body, explanation)
-                : body,
-            ),
+        void explainedForbidden(
+          answer,
+          answer.headers['content-encoding'],
+          upstream.explainForbidden,
+        ).then(
+          ({body, whole}) => {
+            if (whole) {
+              client.end(body);
+              return;
+            }
+            client.write(body);
+            answer.pipe(client);
+          },
           () => client.destroy(),
         );
         return;
@@ -308,13 +313,12 @@ async function sendExplained(
 ): Promise<void> {
   let read;
   try {
-    read = await readSmall(answer);
+    read = await explainedForbidden(answer, headers['content-encoding'], explanation);
   } catch (err) {
     failResponse(response, err);
     return;
   }
-  const {body, whole} = read;
-  const out = whole && !headers['content-encoding'] ? explainForbidden(body, explanation) : body;
+  const {body: out, whole} = read;
   const rest = {...headers};
   delete rest['content-length'];
   response.writeHead(403, whole ? {...rest, 'content-length': out.length} : rest);

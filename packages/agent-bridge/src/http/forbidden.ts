@@ -7,7 +7,7 @@ const LIMIT = 64 * 1024;
  * Reads a small answer whole. Past {@link LIMIT} it stops, paused, and returns what it has
  * read with `whole: false`: the caller sends that and pipes the rest.
  */
-export function readSmall(stream: Readable): Promise<{body: Buffer; whole: boolean}> {
+function readSmall(stream: Readable): Promise<{body: Buffer; whole: boolean}> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
@@ -43,7 +43,7 @@ export function readSmall(stream: Readable): Promise<{body: Buffer; whole: boole
  * assignment would have allowed the request — so that kubectl prints both. Anything that is
  * not a JSON `Status` comes back unchanged.
  */
-export function explainForbidden(body: Buffer, explanation: string): Buffer {
+function explainForbidden(body: Buffer, explanation: string): Buffer {
   let status: {kind?: unknown; message?: unknown};
   try {
     status = JSON.parse(body.toString('utf8')) as typeof status;
@@ -52,4 +52,21 @@ export function explainForbidden(body: Buffer, explanation: string): Buffer {
   }
   if (status.kind !== 'Status' || typeof status.message !== 'string') return body;
   return Buffer.from(JSON.stringify({...status, message: `${status.message}; ${explanation}`}));
+}
+
+/**
+ * The body to send for the apiserver's 403: read whole and explained, or — when it is long or
+ * compressed — what was read so far unchanged, with `whole: false` and the rest of `answer`
+ * still to pipe after it.
+ */
+export async function explainedForbidden(
+  answer: Readable,
+  contentEncoding: unknown,
+  explanation: string,
+): Promise<{body: Buffer; whole: boolean}> {
+  const {body, whole} = await readSmall(answer);
+  return {
+    body: whole && !contentEncoding ? explainForbidden(body, explanation) : body,
+    whole,
+  };
 }

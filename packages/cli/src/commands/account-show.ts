@@ -1,27 +1,17 @@
-import {parseArgs} from 'node:util';
-
 import type {CliContext} from '../command.js';
-import {CliSignInError, CliUsageError, ExitCode} from '../errors.js';
+import {CliSignInError, ExitCode} from '../errors.js';
+import {parseFlags} from '../flags.js';
 import {OUTPUT_OPTIONS, outputChoice, renderOutput} from '../output.js';
 import {SignInFiles} from '../sign-in/session-files.js';
 import {dataDir} from './proxy.js';
 
 /** `porthole account show`: who is signed in. */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args: [...args],
-      options: {...OUTPUT_OPTIONS},
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new CliUsageError(
-      (err as Error).message,
-      'Run "porthole account show --help" for its options.',
-    );
-  }
+  const values = parseFlags(
+    args,
+    {...OUTPUT_OPTIONS},
+    'Run "porthole account show --help" for its options.',
+  );
   const choice = outputChoice(values);
   const session = await new SignInFiles(dataDir(context)).readSession();
   if (!session)

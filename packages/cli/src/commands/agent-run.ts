@@ -1,8 +1,8 @@
 import {once} from 'node:events';
-import {parseArgs} from 'node:util';
 
 import type {CliContext} from '../command.js';
 import {CliUsageError, ExitCode} from '../errors.js';
+import {parseFlags} from '../flags.js';
 import {ENTRA_OPTIONS, entraConfig, entraStage} from '../entra-flags.js';
 import {RELAY_OPTIONS, relayTarget} from '../relay-flags.js';
 
@@ -14,26 +14,17 @@ import {RELAY_OPTIONS, relayTarget} from '../relay-flags.js';
  * SIGTERM or SIGINT drains: no new connections, in-flight ones get `--drain-timeout`.
  */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args: [...args],
-      options: {
-        ...RELAY_OPTIONS,
-        ...ENTRA_OPTIONS,
-        kubeconfig: {type: 'string'},
-        context: {type: 'string'},
-        'drain-timeout': {type: 'string', default: '30'},
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new CliUsageError(
-      (err as Error).message,
-      'Run "porthole agent run --help" for its options.',
-    );
-  }
+  const values = parseFlags(
+    args,
+    {
+      ...RELAY_OPTIONS,
+      ...ENTRA_OPTIONS,
+      kubeconfig: {type: 'string'},
+      context: {type: 'string'},
+      'drain-timeout': {type: 'string', default: '30'},
+    },
+    'Run "porthole agent run --help" for its options.',
+  );
   const {target, mode} = relayTarget(values, context, 'agent run');
   const entra = entraConfig(values, context);
   const drainSeconds = Number(values['drain-timeout']);

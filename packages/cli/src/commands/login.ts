@@ -1,17 +1,22 @@
 import {spawn} from 'node:child_process';
-import {parseArgs} from 'node:util';
 
 import type {AuthenticationResult} from '@azure/msal-node';
 
 import type {CliContext} from '../command.js';
 import {CliSignInError, CliUsageError, ExitCode} from '../errors.js';
-import {confidentialClient, publicClient, serverScope, tokenSubject} from '../sign-in/msal-apps.js';
+import {parseFlags} from '../flags.js';
+import {
+  confidentialClient,
+  isEntraAuthority,
+  publicClient,
+  serverScope,
+  tokenSubject,
+} from '../sign-in/msal-apps.js';
 import {SignInFiles} from '../sign-in/session-files.js';
 import type {SignInSession} from '../sign-in/session-files.js';
 import {dataDir} from './proxy.js';
 
 const HINT = 'Run "porthole login --help" for its options.';
-const ENTRA_HOSTS = /^login\.(microsoftonline\.(com|us)|chinacloudapi\.cn)$/;
 
 /**
  * `porthole login`: signs in to Microsoft Entra ID (or an Entra-shaped provider named by
@@ -21,28 +26,22 @@ const ENTRA_HOSTS = /^login\.(microsoftonline\.(com|us)|chinacloudapi\.cn)$/;
  * data directory, where `porthole get-token` finds them.
  */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args: [...args],
-      options: {
-        tenant: {type: 'string'},
-        authority: {type: 'string'},
-        'client-id': {type: 'string'},
-        'server-app': {type: 'string'},
-        'use-device-code': {type: 'boolean', default: false},
-        'service-principal': {type: 'boolean', default: false},
-        secret: {type: 'string'},
-        certificate: {type: 'string'},
-        'dev-user': {type: 'string'},
-        password: {type: 'string'},
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new CliUsageError((err as Error).message, HINT);
-  }
+  const values = parseFlags(
+    args,
+    {
+      tenant: {type: 'string'},
+      authority: {type: 'string'},
+      'client-id': {type: 'string'},
+      'server-app': {type: 'string'},
+      'use-device-code': {type: 'boolean', default: false},
+      'service-principal': {type: 'boolean', default: false},
+      secret: {type: 'string'},
+      certificate: {type: 'string'},
+      'dev-user': {type: 'string'},
+      password: {type: 'string'},
+    },
+    HINT,
+  );
   const clientId = values['client-id'] ?? context.env.PORTHOLE_CLIENT_ID;
   const serverApp = values['server-app'] ?? context.env.PORTHOLE_SERVER_APP;
   if (!clientId) throw new CliUsageError('--client-id is required (or PORTHOLE_CLIENT_ID)', HINT);
@@ -77,7 +76,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
       `--authority must be an https URL (got ${JSON.stringify(authority)})`,
       HINT,
     );
-  if (values['dev-user'] !== undefined && ENTRA_HOSTS.test(new URL(authority).hostname)) {
+  if (values['dev-user'] !== undefined && isEntraAuthority(authority)) {
     throw new CliUsageError(
       '--dev-user signs in to the embedded development provider only, not to Microsoft Entra ID',
       'Give that provider with --authority, or sign in in the browser.',

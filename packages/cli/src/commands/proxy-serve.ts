@@ -1,8 +1,8 @@
 import {once} from 'node:events';
-import {parseArgs} from 'node:util';
 
 import type {CliContext} from '../command.js';
-import {CliUsageError, ExitCode} from '../errors.js';
+import {ExitCode} from '../errors.js';
+import {parseFlags} from '../flags.js';
 import {bridgePort, dataDir} from './proxy.js';
 
 /**
@@ -11,17 +11,11 @@ import {bridgePort, dataDir} from './proxy.js';
  * `porthole proxy stop`, or on SIGTERM/SIGINT.
  */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args: [...args],
-      options: {port: {type: 'string', default: '47011'}},
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new CliUsageError((err as Error).message, 'It is started by "porthole proxy".');
-  }
+  const values = parseFlags(
+    args,
+    {port: {type: 'string', default: '47011'}},
+    'It is started by "porthole proxy".',
+  );
   const {BridgeDaemon, stderrLogger} = await import('@porthole/agent-bridge');
   const daemon = await BridgeDaemon.start({
     dataDir: dataDir(context),

@@ -1,29 +1,19 @@
-import {parseArgs} from 'node:util';
-
 import type {CliContext} from '../command.js';
-import {CliUsageError, ExitCode} from '../errors.js';
+import {ExitCode} from '../errors.js';
+import {parseFlags} from '../flags.js';
 import {OUTPUT_OPTIONS, outputChoice, renderOutput} from '../output.js';
 import {bridgePort, dataDir} from './proxy.js';
 
 /** `porthole proxy status`: the running bridge and the clusters it serves. */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args: [...args],
-      options: {
-        port: {type: 'string', default: '47011'},
-        ...OUTPUT_OPTIONS,
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new CliUsageError(
-      (err as Error).message,
-      'Run "porthole proxy status --help" for its options.',
-    );
-  }
+  const values = parseFlags(
+    args,
+    {
+      port: {type: 'string', default: '47011'},
+      ...OUTPUT_OPTIONS,
+    },
+    'Run "porthole proxy status --help" for its options.',
+  );
   const choice = outputChoice(values);
   const port = bridgePort(values.port);
   const {BridgeClient, ensureBridgeFiles} = await import('@porthole/agent-bridge');

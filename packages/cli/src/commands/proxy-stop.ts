@@ -1,26 +1,17 @@
 import {setTimeout as sleep} from 'node:timers/promises';
-import {parseArgs} from 'node:util';
 
 import type {CliContext} from '../command.js';
-import {CliUsageError, ExitCode} from '../errors.js';
+import {ExitCode} from '../errors.js';
+import {parseFlags} from '../flags.js';
 import {bridgePort, dataDir} from './proxy.js';
 
 /** `porthole proxy stop`: stops the bridge; every cluster goes, with the contexts it wrote. */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args: [...args],
-      options: {port: {type: 'string', default: '47011'}},
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new CliUsageError(
-      (err as Error).message,
-      'Run "porthole proxy stop --help" for its options.',
-    );
-  }
+  const values = parseFlags(
+    args,
+    {port: {type: 'string', default: '47011'}},
+    'Run "porthole proxy stop --help" for its options.',
+  );
   const port = bridgePort(values.port);
   const {BridgeClient, ensureBridgeFiles} = await import('@porthole/agent-bridge');
   const client = new BridgeClient(port, await ensureBridgeFiles(dataDir(context)));

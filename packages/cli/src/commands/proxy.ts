@@ -5,12 +5,12 @@ import {homedir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
-import {parseArgs} from 'node:util';
 
 import type {BridgeFiles, KubectlCredential} from '@porthole/agent-bridge';
 
 import type {CliContext} from '../command.js';
 import {CliUsageError, ExitCode} from '../errors.js';
+import {parseFlags} from '../flags.js';
 import {RELAY_OPTIONS, relayTarget} from '../relay-flags.js';
 import {SignInFiles} from '../sign-in/session-files.js';
 
@@ -24,25 +24,19 @@ const BIN = fileURLToPath(new URL('../../bin/porthole.js', import.meta.url));
  * join it. In the foreground the cluster is served until Ctrl-C; `--daemon` returns at once.
  */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args: [...args],
-      options: {
-        ...RELAY_OPTIONS,
-        name: {type: 'string', short: 'n'},
-        token: {type: 'string'},
-        port: {type: 'string', default: '47011'},
-        file: {type: 'string', short: 'f'},
-        'kube-context': {type: 'string'},
-        daemon: {type: 'boolean', default: false},
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new CliUsageError((err as Error).message, HINT);
-  }
+  const values = parseFlags(
+    args,
+    {
+      ...RELAY_OPTIONS,
+      name: {type: 'string', short: 'n'},
+      token: {type: 'string'},
+      port: {type: 'string', default: '47011'},
+      file: {type: 'string', short: 'f'},
+      'kube-context': {type: 'string'},
+      daemon: {type: 'boolean', default: false},
+    },
+    HINT,
+  );
   const cluster = values.name;
   if (!cluster || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(cluster)) {
     throw new CliUsageError(

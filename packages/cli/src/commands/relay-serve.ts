@@ -2,10 +2,10 @@ import {once} from 'node:events';
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
-import {parseArgs} from 'node:util';
 
 import type {CliContext} from '../command.js';
 import {CliInputError, CliUsageError, ExitCode} from '../errors.js';
+import {parseFlags} from '../flags.js';
 
 const USAGE_HINT = 'Run "porthole relay serve --help" for its options.';
 
@@ -72,32 +72,26 @@ interface ServeOptions {
 }
 
 function parseOptions(args: readonly string[], context: CliContext): ServeOptions {
-  let values;
-  try {
-    ({values} = parseArgs({
-      args: [...args],
-      options: {
-        listen: {type: 'string', default: '127.0.0.1:9350'},
-        'tls-cert': {type: 'string'},
-        'tls-key': {type: 'string'},
-        'data-dir': {type: 'string'},
-        'hybrid-connection': {type: 'string', multiple: true, default: []},
-        'sas-key': {type: 'string', multiple: true, default: []},
-        'dev-identity': {type: 'boolean', default: false},
-        'dev-identity-listen': {type: 'string'},
-        'dev-identity-directory': {type: 'string'},
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new CliUsageError((err as Error).message, USAGE_HINT);
-  }
+  const values = parseFlags(
+    args,
+    {
+      listen: {type: 'string', default: '127.0.0.1:9350'},
+      'tls-cert': {type: 'string'},
+      'tls-key': {type: 'string'},
+      'data-dir': {type: 'string'},
+      'hybrid-connection': {type: 'string', multiple: true},
+      'sas-key': {type: 'string', multiple: true},
+      'dev-identity': {type: 'boolean', default: false},
+      'dev-identity-listen': {type: 'string'},
+      'dev-identity-directory': {type: 'string'},
+    },
+    USAGE_HINT,
+  );
   const {host, port} = hostPort('--listen', values.listen);
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
     throw new CliUsageError('--tls-cert and --tls-key go together', USAGE_HINT);
   }
-  const sasKeys = values['sas-key'].map((pair) => {
+  const sasKeys = (values['sas-key'] ?? []).map((pair) => {
     const equals = pair.indexOf('=');
     if (equals <= 0 || equals === pair.length - 1) {
       // The value may hold a key: name the flag, never echo it.
@@ -119,7 +113,7 @@ function parseOptions(args: readonly string[], context: CliContext): ServeOption
     tlsCert: values['tls-cert'],
     tlsKey: values['tls-key'],
     dataDir: values['data-dir'] ?? join(home, 'relay'),
-    hybridConnections: values['hybrid-connection'],
+    hybridConnections: values['hybrid-connection'] ?? [],
     sasKeys,
     devIdentity: devIdentity
       ? {

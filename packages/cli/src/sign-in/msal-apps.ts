@@ -14,6 +14,11 @@ import type {SignInFiles, SignInSession} from './session-files.js';
 /** Entra's own sign-in hosts; any other authority is named to MSAL as known, so it works offline. */
 const ENTRA_HOSTS = /^login\.(microsoftonline\.(com|us)|chinacloudapi\.cn)$/;
 
+/** Whether an authority is Microsoft Entra ID itself rather than another (Entra-shaped) provider. */
+export function isEntraAuthority(authority: string): boolean {
+  return ENTRA_HOSTS.test(new URL(authority).hostname);
+}
+
 /** The scope of tokens for the clusters' server app. */
 export function serverScope(serverApp: string): string {
   return `api://${serverApp}/.default`;
@@ -25,7 +30,7 @@ function msalConfiguration(authority: string, clientId: string, files: SignInFil
     auth: {
       clientId,
       authority,
-      ...(ENTRA_HOSTS.test(url.hostname) ? {} : {knownAuthorities: [url.host]}),
+      ...(isEntraAuthority(authority) ? {} : {knownAuthorities: [url.host]}),
     },
     cache: {cachePlugin: files.cachePlugin()},
   };

@@ -8,8 +8,6 @@
 import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {mkdtemp, rm, writeFile} from 'node:fs/promises';
-import {createServer} from 'node:net';
-import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
@@ -20,6 +18,7 @@ import {agentClusterRole} from '@porthole/agent-bridge';
 import {DevIdentityProvider} from '@porthole/relay';
 import type {DevDirectory} from '@porthole/relay';
 import {
+  freePort,
   kubectl,
   kubectlPath,
   serviceAccountToken,
@@ -28,7 +27,7 @@ import {
 } from '@porthole/testing';
 import type {LineProcess} from '@porthole/testing';
 
-import {porthole} from './processes.js';
+import {porthole, relayServeArgs, relayWebSocketUrl} from './processes.js';
 
 const cluster = inject('cluster');
 const KEY = 'entra-walkthrough-key';
@@ -192,22 +191,10 @@ beforeAll(async () => {
     {mode: 0o600},
   );
 
-  const relay = start([
-    'relay',
-    'serve',
-    '--listen',
-    '127.0.0.1:0',
-    '--data-dir',
-    join(home, 'relay'),
-    '--hybrid-connection',
-    'clusters/demo',
-    '--sas-key',
-    `dev=${KEY}`,
-  ]);
-  relayUrl = ((await relay.line(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/))[1] ?? '').replace(
-    /^http/,
-    'ws',
+  const relay = start(
+    relayServeArgs({dataDir: join(home, 'relay'), entities: ['clusters/demo'], sasKey: KEY}),
   );
+  relayUrl = await relayWebSocketUrl(relay);
   const agent = start(
     [
       'agent',
@@ -238,10 +225,7 @@ beforeAll(async () => {
     {PORTHOLE_GRAPH_CLIENT_SECRET: 'agent-secret'},
   );
   await agent.line(/^listening on /);
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  port = (server.address() as AddressInfo).port;
-  server.close();
+  port = await freePort();
 });
 
 afterAll(async () => {

@@ -1,26 +1,17 @@
 import type {TestProject} from 'vitest/node';
 
-import {serviceAccountToken, startTestCluster} from '@porthole/testing';
+import {startSharedCluster} from '@porthole/testing';
+import type {SharedCluster} from '@porthole/testing';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    cluster: {kubeconfigPath: string; server: string; caPem: string; token: string};
+    cluster: SharedCluster;
   }
 }
 
-/**
- * One real cluster for the end-to-end tests, and a service account bound to cluster-admin
- * whose token kubectl presents through the bridge (the apiserver judges it; the agent passes
- * it through).
- */
+/** One real cluster for this package's end-to-end tests. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const cluster = await startTestCluster();
-  const token = await serviceAccountToken(cluster.kubeconfigPath, 'porthole-cli-e2e');
-  project.provide('cluster', {
-    kubeconfigPath: cluster.kubeconfigPath,
-    server: cluster.server,
-    caPem: cluster.caPem,
-    token,
-  });
-  return () => cluster.stop();
+  const {cluster, stop} = await startSharedCluster('porthole-cli-e2e');
+  project.provide('cluster', cluster);
+  return stop;
 }

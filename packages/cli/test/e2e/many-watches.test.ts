@@ -7,17 +7,15 @@ import {once} from 'node:events';
 import {readFile, mkdtemp, rm} from 'node:fs/promises';
 import {connect} from 'node:http2';
 import type {ClientHttp2Session} from 'node:http2';
-import {createServer} from 'node:net';
-import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, expect, inject, it} from 'vitest';
 import {parse} from 'yaml';
 
-import {kubectl} from '@porthole/testing';
+import {freePort, kubectl} from '@porthole/testing';
 import type {LineProcess} from '@porthole/testing';
 
-import {porthole} from './processes.js';
+import {porthole, relayServeArgs, relayWebSocketUrl} from './processes.js';
 
 const cluster = inject('cluster');
 const WATCHES = 1000;
@@ -49,21 +47,10 @@ it.each(['mux', 'websocket'])(
       started.push(process);
       return process;
     };
-    const relay = start([
-      'relay',
-      'serve',
-      '--listen',
-      '127.0.0.1:0',
-      '--data-dir',
-      join(home, 'relay'),
-      '--hybrid-connection',
-      'clusters/w',
-      '--sas-key',
-      `dev=${KEY}`,
-    ]);
-    const relayUrl = (
-      (await relay.line(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/))[1] ?? ''
-    ).replace(/^http/, 'ws');
+    const relay = start(
+      relayServeArgs({dataDir: join(home, 'relay'), entities: ['clusters/w'], sasKey: KEY}),
+    );
+    const relayUrl = await relayWebSocketUrl(relay);
     const agent = start([
       'agent',
       'run',
@@ -79,10 +66,7 @@ it.each(['mux', 'websocket'])(
       tunnel,
     ]);
     await agent.line(/^listening on /);
-    const portServer = createServer().listen(0, '127.0.0.1');
-    await once(portServer, 'listening');
-    const port = (portServer.address() as AddressInfo).port;
-    portServer.close();
+    const port = await freePort();
     const proxy = start([
       'proxy',
       '-n',

@@ -13,21 +13,13 @@ import {afterAll, afterEach, beforeAll, describe, expect, inject, it} from 'vite
 import {parse} from 'yaml';
 
 import {CertificateAuthority} from '@porthole/core';
-import {kubectl} from '@porthole/testing';
+import {freePort, kubectl} from '@porthole/testing';
 import type {LineProcess} from '@porthole/testing';
 
-import {porthole} from './processes.js';
+import {porthole, relayServeArgs, relayWebSocketUrl} from './processes.js';
 
 const cluster = inject('cluster');
 const KEY = 'cli-e2e-key';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const {port} = server.address() as AddressInfo;
-  server.close();
-  return port;
-}
 
 let home: string;
 let env: NodeJS.ProcessEnv;
@@ -46,7 +38,7 @@ async function agent(entity: string, extra: string[] = []): Promise<LineProcess>
     'agent',
     'run',
     '--relay',
-    relayUrl.replace(/^http/, 'ws'),
+    relayUrl,
     '--hybrid-connection',
     entity,
     '--sas-key-name',
@@ -67,7 +59,7 @@ function proxyArgs(name: string, port: number, extra: string[] = []): string[] {
     '--port',
     String(port),
     '--relay',
-    relayUrl.replace(/^http/, 'ws'),
+    relayUrl,
     '--sas-key-name',
     'dev',
     '--token',
@@ -86,21 +78,14 @@ async function contexts(path: string): Promise<string[]> {
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'porthole-cli-e2e-'));
   env = {PORTHOLE_HOME: home, PORTHOLE_SAS_KEY: KEY};
-  relay = start([
-    'relay',
-    'serve',
-    '--listen',
-    '127.0.0.1:0',
-    '--data-dir',
-    join(home, 'relay'),
-    '--hybrid-connection',
-    'clusters/dev',
-    '--hybrid-connection',
-    'clusters/other',
-    '--sas-key',
-    `dev=${KEY}`,
-  ]);
-  relayUrl = (await relay.line(/^listening on (http:\/\/127\.0\.0\.1:\d+)$/))[1] ?? '';
+  relay = start(
+    relayServeArgs({
+      dataDir: join(home, 'relay'),
+      entities: ['clusters/dev', 'clusters/other'],
+      sasKey: KEY,
+    }),
+  );
+  relayUrl = await relayWebSocketUrl(relay);
 });
 
 afterAll(async () => {
@@ -249,23 +234,15 @@ describe('porthole proxy', () => {
     const serving = await ca.issue({commonName: 'relay', hosts: ['127.0.0.1'], usage: 'server'});
     await writeFile(join(home, 'relay.crt'), serving.certPem);
     await writeFile(join(home, 'relay.key'), serving.keyPem);
-    const tlsRelay = start([
-      'relay',
-      'serve',
-      '--listen',
-      '127.0.0.1:0',
-      '--data-dir',
-      join(home, 'tls-relay'),
-      '--tls-cert',
-      join(home, 'relay.crt'),
-      '--tls-key',
-      join(home, 'relay.key'),
-      '--hybrid-connection',
-      'clusters/dev',
-      '--sas-key',
-      `dev=${KEY}`,
-    ]);
-    const url = (await tlsRelay.line(/^listening on (https:\/\/127\.0\.0\.1:\d+)$/))[1] ?? '';
+    const tlsRelay = start(
+      relayServeArgs({
+        dataDir: join(home, 'tls-relay'),
+        entities: ['clusters/dev'],
+        sasKey: KEY,
+        extra: ['--tls-cert', join(home, 'relay.crt'), '--tls-key', join(home, 'relay.key')],
+      }),
+    );
+    const url = await relayWebSocketUrl(tlsRelay);
     const failing = start([
       'proxy',
       '-n',
@@ -273,7 +250,7 @@ describe('porthole proxy', () => {
       '--port',
       String(port),
       '--relay',
-      url.replace(/^https/, 'wss'),
+      url,
       '--sas-key-name',
       'dev',
     ]);
@@ -307,7 +284,7 @@ describe('porthole agent run', () => {
       'agent',
       'run',
       '--relay',
-      relayUrl.replace(/^http/, 'ws'),
+      relayUrl,
       '--hybrid-connection',
       'clusters/dev',
       '--sas-key-name',
@@ -326,18 +303,12 @@ describe('porthole agent run', () => {
   it('is serving again within 3 s of its relay being killed and restarted', async () => {
     const port = await freePort();
     const data = join(home, 'restart-relay');
-    const relayArgs = [
-      'relay',
-      'serve',
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--data-dir',
-      data,
-      '--hybrid-connection',
-      'clusters/restart',
-      '--sas-key',
-      `dev=${KEY}`,
-    ];
+    const relayArgs = relayServeArgs({
+      dataDir: data,
+      entities: ['clusters/restart'],
+      sasKey: KEY,
+      listen: `127.0.0.1:${port}`,
+    });
     let restartRelay = start(relayArgs);
     await restartRelay.line(/^listening on /);
     const url = `ws://127.0.0.1:${port}`;

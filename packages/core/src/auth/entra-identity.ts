@@ -2,6 +2,7 @@ import {decodeJwt} from 'jose';
 
 import {AuthError} from '../errors.js';
 import type {EntraClaims} from './entra-token-validator.js';
+import {isObjectId} from './object-id.js';
 
 /** Who a token speaks for, in Kubernetes terms. */
 export interface EntraIdentity {
@@ -25,8 +26,6 @@ export interface EntraIdentityOptions {
   /** `oid` (default, as Arc binds users) or `upn`, which falls back to `oid` when absent. */
   userName?: 'oid' | 'upn';
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Maps validated claims to an identity. A token with `idtyp: app` — or, as v1 app tokens
@@ -54,10 +53,7 @@ export function entraIdentity(
   let groups: string[] | undefined;
   if (!hasGroupOverage(claims)) {
     groups = claims.groups ?? [];
-    if (
-      !Array.isArray(groups) ||
-      groups.some((group) => typeof group !== 'string' || !GUID.test(group))
-    ) {
+    if (!Array.isArray(groups) || groups.some((group) => !isObjectId(group))) {
       throw new AuthError(
         'ERR_AUTH_IDENTITY_REJECTED',
         'The token\'s "groups" are not all object ids',

@@ -3,6 +3,7 @@ import type {JWTPayload} from 'jose';
 
 import {AuthError} from '../errors.js';
 import type {AuthErrorCode} from '../errors.js';
+import {isObjectId} from './object-id.js';
 
 /** An issuer whose tokens are accepted, and where its OpenID metadata is. */
 export interface EntraIssuer {
@@ -69,7 +70,6 @@ interface IssuerKeys {
   readAt: number;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const V1_ENTRA_ISSUER = /^https:\/\/sts\.windows\.net\/([^/]+)\/$/;
 
 /**
@@ -158,9 +158,9 @@ export class EntraTokenValidator {
 
   #checkClaims(payload: JWTPayload, iss: string): EntraClaims {
     const {oid, tid, ver} = payload;
-    if (typeof oid !== 'string' || !GUID.test(oid))
+    if (!isObjectId(oid))
       throw new AuthError('ERR_AUTH_CLAIM_INVALID', 'The token\'s "oid" is not an object id');
-    if (typeof tid !== 'string' || !GUID.test(tid))
+    if (!isObjectId(tid))
       throw new AuthError('ERR_AUTH_CLAIM_INVALID', 'The token\'s "tid" is not a tenant id');
     if (!this.#tenants.has(tid.toLowerCase()))
       throw new AuthError('ERR_AUTH_TENANT_REJECTED', `Tenant ${tid} is not accepted`);

@@ -1,4 +1,5 @@
 import {AuthError} from '../errors.js';
+import {isObjectId} from './object-id.js';
 
 /** What a {@link GraphGroupResolver} needs. */
 export interface GraphGroupResolverOptions {
@@ -28,8 +29,6 @@ interface CachedGroups {
   groups: Promise<string[]>;
   until: number;
 }
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Reads the security groups of a principal whose token carried too many to list (group
@@ -83,7 +82,7 @@ export class GraphGroupResolver {
    * `transitiveMemberOf` instead.
    */
   async #read(principal: GraphPrincipal): Promise<string[]> {
-    if (!GUID.test(principal.objectId)) throw unresolved(principal, 'not an object id');
+    if (!isObjectId(principal.objectId)) throw unresolved(principal, 'not an object id');
     const collection = principal.kind === 'user' ? 'users' : 'servicePrincipals';
     const path = `v1.0/${collection}/${principal.objectId}`;
     const first = await this.#call(principal, new URL(`${path}/getMemberObjects`, this.#base), {
@@ -144,7 +143,7 @@ export class GraphGroupResolver {
     }
     const value = Array.isArray(body.value) ? body.value : undefined;
     const ids = value?.map((entry) => (typeof entry === 'string' ? entry : entry?.id));
-    if (!ids || ids.some((id) => typeof id !== 'string' || !GUID.test(id)))
+    if (!ids || ids.some((id) => !isObjectId(id)))
       throw unresolved(principal, 'Graph answered with something other than object ids');
     if (before + ids.length > (this.#options.maxGroups ?? 11_000))
       throw unresolved(principal, `more than ${this.#options.maxGroups ?? 11_000} groups`);

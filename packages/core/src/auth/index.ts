@@ -22,3 +22,4 @@ export {
   requiredAction,
 } from './role-assignments.js';
 export type {BuiltInRole, RoleAssignment, RoleDecision} from './role-assignments.js';
+export {isObjectId} from './object-id.js';

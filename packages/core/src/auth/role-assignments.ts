@@ -1,5 +1,6 @@
 import {AuthError} from '../errors.js';
 import type {KubeRequestAttributes} from './request-attributes.js';
+import {isObjectId} from './object-id.js';
 
 /** The built-in roles, as Azure Arc names them (without the "Azure Arc Kubernetes" prefix). */
 export type BuiltInRole = 'Viewer' | 'Writer' | 'Admin' | 'Cluster Admin' | 'Cluster User';
@@ -116,7 +117,6 @@ export function decideByAssignments(
   return assignment ? {allowed: true, action, assignment} : {allowed: false, action};
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
@@ -132,7 +132,7 @@ export function parseRoleAssignments(value: unknown): RoleAssignment[] {
     if (typeof entry !== 'object' || entry === null)
       throw invalidAssignment(`${where} is not an object`);
     const {principalId, role, scope} = entry as Record<string, unknown>;
-    if (typeof principalId !== 'string' || !GUID.test(principalId))
+    if (!isObjectId(principalId))
       throw invalidAssignment(`${where}: principalId must be an object id (GUID)`);
     if (!BUILT_IN_ROLES.includes(role as BuiltInRole))
       throw invalidAssignment(

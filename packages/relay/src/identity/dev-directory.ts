@@ -1,5 +1,7 @@
 import {readFile} from 'node:fs/promises';
 
+import {isObjectId} from '@porthole/core/auth';
+
 import {RelayError} from '../errors.js';
 
 /**
@@ -101,7 +103,6 @@ export interface DevDirectory {
   groups?: readonly DevGroup[];
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A bare scope name; `.default` is implied, never declared (it cannot start with a dot). */
 const SCOPE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const TOKEN = /^\S+$/;
@@ -338,7 +339,7 @@ function flag(value: unknown, path: string): boolean | undefined {
 }
 
 function guidAt(value: unknown, path: string): string {
-  if (typeof value !== 'string' || !GUID.test(value))
+  if (!isObjectId(value))
     fail(`${path} ${typeof value === 'string' ? `"${value}"` : 'value'} is not a GUID`);
   return value.toLowerCase();
 }
