@@ -4,12 +4,12 @@
  */
 import {once} from 'node:events';
 
-import {RelayServer, SqliteEntityStore} from '@porthole/relay';
+import {RelayServer, SqliteRelayStore} from '@porthole/relay';
 
 const [entity = 'bench', keyName = 'bench', key = 'bench-key'] = process.argv.slice(2);
-const store = SqliteEntityStore.open(':memory:');
-store.ensureHybridConnection(entity);
-store.putAuthorizationRule({
+const store = SqliteRelayStore.open(':memory:');
+await store.ensureHybridConnection(entity);
+await store.putAuthorizationRule({
   entity: undefined,
   name: keyName,
   primaryKey: key,
@@ -21,4 +21,4 @@ const {url} = await relay.listen({host: '127.0.0.1', port: 0});
 process.stdout.write(`${url}\n`);
 await once(process, 'SIGTERM');
 await relay.close();
-store.close();
+await store.close();

@@ -20,6 +20,8 @@ import type {WebSocket} from 'ws';
 
 import {SasAuthorizer} from './auth/sas-authorizer.js';
 import {RelayError} from './errors.js';
+import {ControlPlane} from './control/control-plane.js';
+import type {ControlPlaneOptions} from './control/control-options.js';
 import {ControlChannel, isControlChannel} from './hc/control-channel.js';
 import {HttpRelay} from './hc/http-relay.js';
 import {ListenerRegistry} from './hc/listener-registry.js';
@@ -31,15 +33,21 @@ import {rejectHandshake, requestHost, statusLineReason} from './http/handshake.j
 import {DEFAULT_RELAY_LIMITS, stderrLogger} from './options.js';
 import type {RelayLimits, RelayLogger} from './options.js';
 import {AccessRight} from './store/entity-store.js';
-import type {EntityStore, HybridConnection} from './store/entity-store.js';
+import type {HybridConnection} from './store/entity-store.js';
+import type {RelayStore} from './store/relay-store.js';
 
 /** What a {@link RelayServer} is built from. */
 export interface RelayServerOptions {
-  store: EntityStore;
+  store: RelayStore;
   limits?: Partial<RelayLimits>;
   log?: RelayLogger;
   /** The current time in milliseconds; injected so that tests control token expiry. */
   now?: () => number;
+  /**
+   * The control plane under `/api/v1` and `/urls/allowlist`. Without sign-in settings its user
+   * API answers 503; agents' calls work either way.
+   */
+  controlPlane?: ControlPlaneOptions;
 }
 
 /** Counts of what the relay holds, from {@link RelayServer.stats}. */
@@ -66,11 +74,11 @@ export interface RelayListenOptions {
  * pairs them. Entities and rules come from the store.
  *
  * @example
- *   const relay = new RelayServer({store: SqliteEntityStore.open(dataDir)});
+ *   const relay = new RelayServer({store: SqliteRelayStore.open(dataDir)});
  *   const {url} = await relay.listen({host: '127.0.0.1', port: 0});
  */
 export class RelayServer {
-  readonly #store: EntityStore;
+  readonly #store: RelayStore;
   readonly #limits: RelayLimits;
   readonly #log: RelayLogger;
   readonly #authorizer: SasAuthorizer;
@@ -83,6 +91,7 @@ export class RelayServer {
   readonly #mux: MuxSwitch;
   readonly #rendezvous: WebSocketRendezvous;
   readonly #http: HttpRelay;
+  readonly #control: ControlPlane;
   #server: Server | undefined;
   #secure = false;
   #closing = false;
@@ -113,6 +122,20 @@ export class RelayServer {
       limits: this.#limits,
       log: this.#log,
     });
+    this.#control = new ControlPlane(
+      options.controlPlane ?? {entra: undefined, administrators: []},
+      {
+        store: this.#store,
+        authorizer: this.#authorizer,
+        now: this.#now,
+        log: this.#log,
+        secure: () => this.#secure,
+        disconnectListeners: (name, reason) => {
+          for (const listener of this.#listeners.all(name))
+            listener.close(HcCloseCode.GOING_AWAY, reason);
+        },
+      },
+    );
     this.#http = new HttpRelay({
       upgrader: new Upgrader(
         this.#limits.maxHttpBodyBytes + this.#limits.maxControlMessageBytes,
@@ -199,7 +222,7 @@ export class RelayServer {
    *
    * @returns whether it existed
    */
-  deleteHybridConnection(name: string): boolean {
+  async deleteHybridConnection(name: string): Promise<boolean> {
     for (const listener of this.#listeners.all(name))
       listener.close(HcCloseCode.GOING_AWAY, 'EntityDeleted');
     return this.#store.deleteHybridConnection(name);
@@ -261,7 +284,7 @@ export class RelayServer {
         throw new Error(`Unexpected action ${String(unexpected)}`);
       }
     }
-    const entity = this.#resolveEntity(target);
+    const entity = await this.#resolveEntity(target);
     if (!entity) {
       rejectHandshake(socket, 404, `EntityNotFound: no hybrid connection at ${target.rawPath}`, id);
       return;
@@ -401,6 +424,10 @@ export class RelayServer {
         .end(this.#closing ? 'closing\n' : 'ok\n');
       return;
     }
+    if (ControlPlane.owns(path)) {
+      await this.#control.handle(request, response);
+      return;
+    }
     const fail = (status: number, description: string) => {
       response.writeHead(status, statusLineReason(description), {
         'Content-Type': 'text/plain; charset=utf-8',
@@ -419,7 +446,7 @@ export class RelayServer {
       fail((err as {status?: number}).status ?? 400, `BadRequest: ${(err as Error).message}`);
       return;
     }
-    const entity = this.#resolveEntity(target);
+    const entity = await this.#resolveEntity(target);
     if (!entity) {
       fail(404, `EntityNotFound: no hybrid connection at /${target.rawPath}`);
       return;
@@ -462,9 +489,11 @@ export class RelayServer {
   }
 
   /** The entity a target names: the longest prefix of its path segments that is a hybrid connection. */
-  #resolveEntity(target: HcTarget): HybridConnection | undefined {
+  async #resolveEntity(target: HcTarget): Promise<HybridConnection | undefined> {
     for (let length = target.segments.length; length > 0; length--) {
-      const entity = this.#store.getHybridConnection(target.segments.slice(0, length).join('/'));
+      const entity = await this.#store.getHybridConnection(
+        target.segments.slice(0, length).join('/'),
+      );
       if (entity) return entity;
     }
     return undefined;

@@ -18,3 +18,5 @@ export type {BuildLog, Toolchain} from './toolchain.js';
 export {httpsRequest, Page, signInWithForm, UserAgent} from './user-agent.js';
 export type {Form, HttpsResponse} from './user-agent.js';
 export {freePort} from './cluster/ports.js';
+export {openApiValidator} from './openapi.js';
+export type {OpenApiValidator} from './openapi.js';

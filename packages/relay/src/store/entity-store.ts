@@ -11,34 +11,22 @@ export interface HybridConnection {
   createdAt: string;
 }
 
-/** A shared access rule: a name, two keys (for rotation) and its rights. */
+/**
+ * A shared access rule: a name, two keys (for rotation) and its rights. A key may expire: the
+ * agent's per-cluster credential rotates by making the new key primary and keeping the old one
+ * as secondary until its own expiry, so that a token signed with either works meanwhile.
+ */
 export interface AuthorizationRule {
   /** The hybrid connection it belongs to, or `undefined` for the whole namespace. */
   entity: string | undefined;
   name: string;
   primaryKey: string;
+  /** When the primary key stops signing valid tokens (ISO 8601); `undefined`: never. */
+  primaryKeyExpiresAt?: string | undefined;
   secondaryKey: string | undefined;
+  /** When the secondary key stops signing valid tokens (ISO 8601); `undefined`: never. */
+  secondaryKeyExpiresAt?: string | undefined;
   rights: AccessRight[];
-}
-
-/**
- * Where the relay keeps its entities and rules. Implementations: SQLite (embedded default);
- * PostgreSQL arrives with the control plane.
- */
-export interface EntityStore {
-  getHybridConnection(name: string): HybridConnection | undefined;
-  listHybridConnections(): HybridConnection[];
-  /** Creates the hybrid connection, or returns the existing one unchanged. */
-  ensureHybridConnection(
-    name: string,
-    options?: {requiresClientAuthorization?: boolean},
-  ): HybridConnection;
-  deleteHybridConnection(name: string): boolean;
-  /** Creates or replaces the rule with this name at this scope. */
-  putAuthorizationRule(rule: AuthorizationRule): void;
-  /** The rules a token named `keyName` may be signed with for `entity`: the entity's and the namespace's. */
-  findAuthorizationRules(keyName: string, entity: string): AuthorizationRule[];
-  close(): void;
 }
 
 const NAME_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/;

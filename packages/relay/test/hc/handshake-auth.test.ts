@@ -169,3 +169,55 @@ describe.each([
     });
   });
 });
+
+describe('keys that expire', () => {
+  // The agent's per-cluster credential rotates: the new key becomes primary and the old one
+  // stays secondary until its own expiry. Past that, a token it signed is refused even though
+  // the token itself has not expired.
+  it('accepts a token signed with a key until the key expires, then refuses it with 401 ExpiredKey', async () => {
+    let now = Date.now();
+    relay = await startTestRelay({now: () => now});
+    await relay.store.putAuthorizationRule({
+      entity: 'hyco',
+      name: 'agent',
+      primaryKey: 'new-key',
+      primaryKeyExpiresAt: new Date(now + 7_200_000).toISOString(),
+      secondaryKey: 'old-key',
+      secondaryKeyExpiresAt: new Date(now + 60_000).toISOString(),
+      rights: ['Listen'],
+    });
+    const signedWith = (key: string) =>
+      relay.token('hyco', {rule: {name: 'agent', key}, seconds: 86_400});
+    const listen = async (token: string) =>
+      handshake(`${relay.wsOrigin}/$hc/hyco?sb-hc-action=listen`, {
+        headers: {ServiceBusAuthorization: token},
+      });
+    const oldToken = await signedWith('old-key');
+
+    const before = await listen(oldToken);
+    expect(before).toHaveProperty('open');
+    if ('open' in before) before.open.close();
+
+    now += 60_000;
+    const after = await listen(oldToken);
+    expect(after).toMatchObject({
+      status: 401,
+      statusMessage: expect.stringMatching(
+        /^ExpiredKey: the key this token was signed with has expired TrackingId:/,
+      ),
+    });
+    const signature = /sig=([^&]+)/.exec(oldToken)?.[1] ?? 'missing';
+    expect(JSON.stringify(after)).not.toContain(signature);
+    expect(JSON.stringify(after)).not.toContain(decodeURIComponent(signature));
+
+    const current = await listen(await signedWith('new-key'));
+    expect(current).toHaveProperty('open');
+    if ('open' in current) current.open.close();
+
+    now += 7_200_000;
+    expect(await listen(await signedWith('new-key'))).toMatchObject({
+      status: 401,
+      statusMessage: expect.stringMatching(/^ExpiredKey/),
+    });
+  });
+});

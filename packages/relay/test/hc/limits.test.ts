@@ -173,7 +173,7 @@ describe('listeners and senders', () => {
     relay = await startTestRelay();
     const doomed = await open('hyco', 'listen');
     const survivor = await open('hycohttp', 'listen');
-    expect(relay.relay.deleteHybridConnection('hyco')).toBe(true);
+    expect(await relay.relay.deleteHybridConnection('hyco')).toBe(true);
     expect(await closeOf(doomed)).toEqual({code: 1001, reason: 'EntityDeleted'});
     const closed = closeOf(survivor);
     await relay.close();

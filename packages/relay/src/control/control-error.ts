@@ -1,0 +1,49 @@
+import {PortholeError} from '@porthole/core';
+
+/** Stable error codes the control plane answers with, listed in `docs/errors.md`. */
+export type ControlErrorCode =
+  | 'ERR_CONTROL_UNAUTHENTICATED'
+  | 'ERR_CONTROL_FORBIDDEN'
+  | 'ERR_CONTROL_NOT_FOUND'
+  | 'ERR_CONTROL_CLUSTER_NOT_FOUND'
+  | 'ERR_CONTROL_CLUSTER_EXISTS'
+  | 'ERR_CONTROL_ASSIGNMENT_NOT_FOUND'
+  | 'ERR_CONTROL_ASSIGNMENT_EXISTS'
+  | 'ERR_CONTROL_INVALID_REQUEST'
+  | 'ERR_CONTROL_BODY_TOO_LARGE'
+  | 'ERR_CONTROL_METHOD_NOT_ALLOWED'
+  | 'ERR_CONTROL_CREDENTIAL_EXPIRED'
+  | 'ERR_CONTROL_UNAVAILABLE';
+
+const STATUS: Record<ControlErrorCode, number> = {
+  ERR_CONTROL_UNAUTHENTICATED: 401,
+  ERR_CONTROL_FORBIDDEN: 403,
+  ERR_CONTROL_NOT_FOUND: 404,
+  ERR_CONTROL_CLUSTER_NOT_FOUND: 404,
+  ERR_CONTROL_CLUSTER_EXISTS: 409,
+  ERR_CONTROL_ASSIGNMENT_NOT_FOUND: 404,
+  ERR_CONTROL_ASSIGNMENT_EXISTS: 409,
+  ERR_CONTROL_INVALID_REQUEST: 400,
+  ERR_CONTROL_BODY_TOO_LARGE: 413,
+  ERR_CONTROL_METHOD_NOT_ALLOWED: 405,
+  ERR_CONTROL_CREDENTIAL_EXPIRED: 401,
+  ERR_CONTROL_UNAVAILABLE: 503,
+};
+
+/**
+ * A request the control plane refuses: its HTTP status follows from the code, and the answer
+ * is `{"error": {"code", "message", "hint", "correlationId"}}`. Messages never quote a token
+ * or a key.
+ */
+export class ControlError extends PortholeError<ControlErrorCode> {
+  readonly hint: string | undefined;
+
+  constructor(code: ControlErrorCode, message: string, hint?: string, options?: {cause?: unknown}) {
+    super(code, message, options);
+    this.hint = hint;
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
