@@ -11,7 +11,12 @@ export type AgentBridgeErrorCode =
   | 'ERR_BRIDGE_NOT_RUNNING'
   | 'ERR_BRIDGE_CONTROL'
   | 'ERR_AGENT_KUBECONFIG_INVALID'
-  | 'ERR_AGENT_UPSTREAM';
+  | 'ERR_AGENT_UPSTREAM'
+  | 'ERR_AGENT_CONTROL_PLANE_UNREACHABLE'
+  | 'ERR_AGENT_CONTROL_PLANE_FAILED'
+  | 'ERR_AGENT_CREDENTIAL_REJECTED'
+  | 'ERR_AGENT_CLUSTER_NOT_FOUND'
+  | 'ERR_AGENT_KEY_NOT_SAVED';
 
 /**
  * An error of the agent or the bridge. `hint` says, in one line, what the user can do about

@@ -7,6 +7,8 @@ export type {NodeWebSocketOptions} from './web-socket.js';
 
 export {relayOrigin, tokenSource} from './tunnel/relay-target.js';
 export type {RelayCredential, RelayTarget, TunnelMode} from './tunnel/relay-target.js';
+export {TunnelDialer} from './tunnel/tunnel-dialer.js';
+export type {TunnelDialerOptions} from './tunnel/tunnel-dialer.js';
 
 export {Agent} from './agent/agent.js';
 export type {AgentOptions} from './agent/agent.js';
@@ -20,8 +22,39 @@ export {
   ROLE_ASSIGNMENT_GROUP,
   roleAssignmentBinding,
 } from './agent/agent-rbac.js';
+export type {KubeObject} from './agent/agent-rbac.js';
 export {inClusterEndpoint, kubeconfigEndpoint} from './agent/kube-endpoint.js';
 export type {AgentCredential, KubeEndpoint} from './agent/kube-endpoint.js';
+export {KubeClient} from './agent/kube-client.js';
+export type {KubeAnswer} from './agent/kube-client.js';
+export {
+  AGENT_KEY_NAME,
+  ControlPlaneClient,
+  HEARTBEAT_ERROR_LIMITS,
+} from './agent/control-plane-client.js';
+export type {
+  AgentConfiguration,
+  ControlPlaneClientOptions,
+  HeartbeatReport,
+  RotatedCredential,
+} from './agent/control-plane-client.js';
+export {
+  AgentHeartbeat,
+  awaitConfiguration,
+  HEARTBEAT_BACKOFF,
+  rotationDue,
+} from './agent/agent-heartbeat.js';
+export type {AgentHeartbeatOptions, CredentialLifetime} from './agent/agent-heartbeat.js';
+export {fileKeyStore, secretKeyStore} from './agent/agent-key-store.js';
+export type {AgentKeyStore} from './agent/agent-key-store.js';
+export {
+  AGENT_NAME,
+  AGENT_NAMESPACE,
+  AGENT_SECRET_FIELDS,
+  agentManifest,
+} from './agent/agent-manifest.js';
+export type {AgentManifestOptions} from './agent/agent-manifest.js';
+export {AGENT_VERSION} from './agent/agent-version.js';
 
 export {BridgeServer} from './bridge/bridge-server.js';
 export type {BridgeServerOptions, ClusterRegistration} from './bridge/bridge-server.js';

@@ -1,3 +1,5 @@
+import {randomUUID} from 'node:crypto';
+
 import type {CliContext, CommandDescriptor} from './command.js';
 import {COMMANDS} from './commands.js';
 import {CliUsageError, ExitCode} from './errors.js';
@@ -21,7 +23,7 @@ export class Cli {
   /** Runs the command and resolves with its exit code; it never rejects. */
   async run(): Promise<number> {
     const [name] = this.#args;
-    const verbose = this.#args.includes('--verbose');
+    const verbose = this.#args.includes('--verbose') || this.#args.includes('--debug');
     try {
       if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
         this.#context.stdout.write(overview());
@@ -44,9 +46,15 @@ export class Cli {
         return ExitCode.OK;
       }
       const implementation = await command.load();
+      let context = this.#context;
+      if (rest.includes('--debug')) {
+        // One id for this command's calls, in the relay's log and the agent's as well.
+        context = {...context, correlationId: randomUUID()};
+        context.stderr.write(`debug: correlation id ${context.correlationId ?? ''}\n`);
+      }
       return await implementation.run(
-        rest.filter((arg) => arg !== '--verbose'),
-        this.#context,
+        rest.filter((arg) => arg !== '--verbose' && arg !== '--debug'),
+        context,
       );
     } catch (err) {
       return this.#report(err, verbose);

@@ -7,6 +7,8 @@ export interface CliContext {
   stdout: Writable;
   stderr: Writable;
   env: NodeJS.ProcessEnv;
+  /** Set by `--debug`: sent to the relay with every call, so that its log and ours match. */
+  correlationId?: string;
 }
 
 /** A command's implementation: loaded only when the command runs. */

@@ -42,18 +42,46 @@ interface EntraValues {
 
 const HINT = 'Run "porthole agent run --help" for its options.';
 
-/** The agent's Entra sign-in, as its flags give it. */
+/** The agent's Entra sign-in, as its flags (or its flags and the control plane) give it. */
 export interface EntraConfig {
   tenants: string[];
   issuers: string[];
   audiences: string[];
   userName: 'oid' | 'upn';
-  graph:
-    | {baseUrl: string; tokenUrl: string; scope: string; clientId: string; clientSecret: string}
-    | undefined;
+  graph: GraphConfig | undefined;
   /** A JSON file of role assignments, read again every 10 s. */
   roleAssignmentsFile: string | undefined;
 }
+
+/** How the agent reads the groups of tokens with group overage from Microsoft Graph. */
+interface GraphConfig {
+  baseUrl: string;
+  tokenUrl: string;
+  scope: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * What the flags say of judging Entra tokens besides the accepted tokens themselves — how
+ * users are named, and Graph — which apply whether the tokens come from flags or from the
+ * control plane. `graph.tokenUrl` is left to the tenant when not given.
+ */
+export interface EntraOptions {
+  userName: 'oid' | 'upn';
+  graph: (Omit<GraphConfig, 'tokenUrl'> & {tokenUrl: string | undefined}) | undefined;
+}
+
+/**
+ * The flags that say which Entra tokens the agent accepts, and its role assignments: with
+ * `--cluster` the control plane says all of it, so they are refused there.
+ */
+export const CONTROL_PLANE_ENTRA_FLAGS = [
+  'entra-tenant',
+  'entra-audience',
+  'entra-issuer',
+  'role-assignments',
+] as const;
 
 /**
  * Reads and checks the Entra flags: none means every credential passes through to the
@@ -93,34 +121,6 @@ export function entraConfig(values: EntraValues, context: CliContext): EntraConf
       HINT,
     );
   }
-  const userName = values['entra-user-name'] ?? 'oid';
-  if (userName !== 'oid' && userName !== 'upn') {
-    throw new CliUsageError(
-      `--entra-user-name must be oid or upn (got ${JSON.stringify(userName)})`,
-      HINT,
-    );
-  }
-  let graph: EntraConfig['graph'];
-  const clientId = values['graph-client-id'];
-  if (clientId !== undefined) {
-    const clientSecret = values['graph-client-secret'] ?? context.env.PORTHOLE_GRAPH_CLIENT_SECRET;
-    if (!clientSecret) {
-      throw new CliUsageError(
-        '--graph-client-id needs its secret in PORTHOLE_GRAPH_CLIENT_SECRET (or --graph-client-secret)',
-        HINT,
-      );
-    }
-    graph = {
-      baseUrl: (values['graph-url'] ?? 'https://graph.microsoft.com').replace(/\/$/, ''),
-      tokenUrl:
-        values['graph-token-url'] ??
-        `https://login.microsoftonline.com/${tenants[0] ?? ''}/oauth2/v2.0/token`,
-      // Graph's own audience, whatever URL serves it (a national cloud names its own).
-      scope: values['graph-scope'] ?? 'https://graph.microsoft.com/.default',
-      clientId,
-      clientSecret,
-    };
-  }
   return {
     tenants,
     issuers:
@@ -134,21 +134,104 @@ export function entraConfig(values: EntraValues, context: CliContext): EntraConf
     audiences: audiences.flatMap((audience) =>
       isObjectId(audience) ? [audience, `api://${audience}`] : [audience],
     ),
-    userName,
-    graph,
+    ...forTenants(entraOptions(values, context), tenants),
     roleAssignmentsFile: values['role-assignments'],
   };
 }
 
 /**
+ * Reads and checks `--entra-user-name` and the Graph flags (secret in
+ * `PORTHOLE_GRAPH_CLIENT_SECRET`), whichever way the accepted tokens are configured.
+ *
+ * @throws CliUsageError naming the flag at fault (never a secret)
+ */
+export function entraOptions(values: EntraValues, context: CliContext): EntraOptions {
+  const userName = values['entra-user-name'] ?? 'oid';
+  if (userName !== 'oid' && userName !== 'upn') {
+    throw new CliUsageError(
+      `--entra-user-name must be oid or upn (got ${JSON.stringify(userName)})`,
+      HINT,
+    );
+  }
+  const clientId = values['graph-client-id'];
+  if (clientId === undefined) return {userName, graph: undefined};
+  const clientSecret = values['graph-client-secret'] ?? context.env.PORTHOLE_GRAPH_CLIENT_SECRET;
+  if (!clientSecret) {
+    throw new CliUsageError(
+      '--graph-client-id needs its secret in PORTHOLE_GRAPH_CLIENT_SECRET (or --graph-client-secret)',
+      HINT,
+    );
+  }
+  return {
+    userName,
+    graph: {
+      baseUrl: (values['graph-url'] ?? 'https://graph.microsoft.com').replace(/\/$/, ''),
+      tokenUrl: values['graph-token-url'],
+      // Graph's own audience, whatever URL serves it (a national cloud names its own).
+      scope: values['graph-scope'] ?? 'https://graph.microsoft.com/.default',
+      clientId,
+      clientSecret,
+    },
+  };
+}
+
+/**
+ * The Entra sign-in of an agent run with `--cluster`: the tokens the control plane accepts
+ * (its `entra` settings, as they are), judged with the flags' {@link EntraOptions}; `null`
+ * settings mean no Entra sign-in, every credential passing through to the apiserver.
+ *
+ * @throws CliUsageError when Graph flags are given and the control plane has no Entra sign-in
+ */
+export function controlPlaneEntraConfig(
+  entra: {tenants: string[]; issuers: string[]; audiences: string[]} | null,
+  options: EntraOptions,
+): EntraConfig | undefined {
+  if (entra === null) {
+    if (options.graph !== undefined) {
+      throw new CliUsageError(
+        "--graph-client-id needs Entra sign-in, which this relay's control plane does not configure",
+        HINT,
+      );
+    }
+    return undefined;
+  }
+  return {
+    tenants: entra.tenants,
+    issuers: entra.issuers,
+    audiences: entra.audiences,
+    ...forTenants(options, entra.tenants),
+    roleAssignmentsFile: undefined,
+  };
+}
+
+/** The options with Graph's token URL defaulted to the first tenant's. */
+function forTenants(
+  options: EntraOptions,
+  tenants: readonly string[],
+): Pick<EntraConfig, 'userName' | 'graph'> {
+  const {graph} = options;
+  return {
+    userName: options.userName,
+    graph: graph && {
+      ...graph,
+      tokenUrl:
+        graph.tokenUrl ?? `https://login.microsoftonline.com/${tenants[0] ?? ''}/oauth2/v2.0/token`,
+    },
+  };
+}
+
+/**
  * The agent's authentication stage for an Entra configuration: it impersonates callers with
- * the agent's own token, so the cluster credential must be a token.
+ * the agent's own token, so the cluster credential must be a token. Role assignments come
+ * from `--role-assignments`, or from `options.assignments` (the control plane's); either way
+ * they are read again at most every 10 s.
  *
  * @throws CliUsageError when the agent's cluster credential is not a bearer token
  */
 export async function entraStage(
   config: EntraConfig,
   cluster: KubeEndpoint,
+  options: {assignments?: () => Promise<readonly RoleAssignment[]>} = {},
 ): Promise<Authenticator> {
   const agentCredential = cluster.credential;
   if (!agentCredential || !('token' in agentCredential)) {
@@ -176,9 +259,11 @@ export async function entraStage(
         }
       : {}),
     agentToken: agentCredential.token,
-    ...(config.roleAssignmentsFile === undefined
-      ? {}
-      : {roleAssignments: {assignments: await roleAssignmentsFrom(config.roleAssignmentsFile)}}),
+    ...(config.roleAssignmentsFile !== undefined
+      ? {roleAssignments: {assignments: await roleAssignmentsFrom(config.roleAssignmentsFile)}}
+      : options.assignments !== undefined
+        ? {roleAssignments: {assignments: options.assignments}}
+        : {}),
   });
 }
 

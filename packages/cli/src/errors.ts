@@ -2,7 +2,13 @@ import {PortholeError} from '@porthole/core';
 
 /** Stable error codes raised by `@porthole/cli`, listed in `docs/errors.md`. */
 export type CliErrorCode =
-  'ERR_CLI_USAGE' | 'ERR_CLI_INPUT' | 'ERR_CLI_SIGN_IN_REQUIRED' | 'ERR_CLI_SIGN_IN_FAILED';
+  | 'ERR_CLI_USAGE'
+  | 'ERR_CLI_INPUT'
+  | 'ERR_CLI_SIGN_IN_REQUIRED'
+  | 'ERR_CLI_SIGN_IN_FAILED'
+  | 'ERR_CLI_RELAY_UNREACHABLE'
+  | 'ERR_CLI_TIMEOUT'
+  | 'ERR_CLI_KUBECTL_FAILED';
 
 /** A command line that cannot be run as written; `hint` says what would work. */
 export class CliUsageError extends PortholeError<CliErrorCode> {
@@ -36,6 +42,26 @@ export class CliSignInError extends PortholeError<CliErrorCode> {
     options?: {cause?: unknown},
   ) {
     super(code, message, options);
+    this.hint = hint;
+  }
+}
+
+/** The relay does not answer, or answers something that is not its control plane. */
+export class CliRelayError extends PortholeError<CliErrorCode> {
+  readonly hint: string;
+
+  constructor(message: string, hint: string, options?: {cause?: unknown}) {
+    super('ERR_CLI_RELAY_UNREACHABLE', message, options);
+    this.hint = hint;
+  }
+}
+
+/** Something the command waited for did not happen in time (`ERR_CLI_TIMEOUT`), or kubectl failed (`ERR_CLI_KUBECTL_FAILED`). */
+export class CliWaitError extends PortholeError<CliErrorCode> {
+  readonly hint: string;
+
+  constructor(code: 'ERR_CLI_TIMEOUT' | 'ERR_CLI_KUBECTL_FAILED', message: string, hint: string) {
+    super(code, message);
     this.hint = hint;
   }
 }

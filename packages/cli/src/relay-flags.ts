@@ -11,7 +11,8 @@ export const RELAY_OPTIONS = {
   'sas-key-name': {type: 'string'},
   'sas-key': {type: 'string'},
   'relay-token': {type: 'string'},
-  tunnel: {type: 'string', default: 'auto'},
+  /** auto (the default where it is not stated otherwise), mux or websocket. */
+  tunnel: {type: 'string'},
 } as const;
 
 type RelayValues = {
@@ -63,12 +64,22 @@ export function relayTarget(
       'a relay credential is required: --sas-key-name with --sas-key (or PORTHOLE_SAS_KEY), or --relay-token (or PORTHOLE_RELAY_TOKEN)',
       hint,
     );
-  const mode = values.tunnel ?? 'auto';
+  const mode = tunnelMode(values.tunnel, hint);
+  return {target: {origin: relayOrigin(values.relay), entity, credential}, mode};
+}
+
+/**
+ * The tunnel mode `--tunnel` names: auto (when absent), mux or websocket.
+ *
+ * @throws CliUsageError for any other value
+ */
+export function tunnelMode(value: string | undefined, hint: string): TunnelMode {
+  const mode = value ?? 'auto';
   if (mode !== 'auto' && mode !== 'mux' && mode !== 'websocket') {
     throw new CliUsageError(
       `--tunnel must be auto, mux or websocket (got ${JSON.stringify(mode)})`,
       hint,
     );
   }
-  return {target: {origin: relayOrigin(values.relay), entity, credential}, mode};
+  return mode;
 }

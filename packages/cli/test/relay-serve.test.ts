@@ -37,8 +37,13 @@ afterEach(async () => {
 });
 
 function serve(...args: string[]) {
+  return serveWith({}, ...args);
+}
+
+function serveWith(env: NodeJS.ProcessEnv, ...args: string[]) {
   const child = spawn(process.execPath, [bin, 'relay', 'serve', '--data-dir', dataDir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: {...process.env, ...env},
   });
   children.push(child);
   let stderr = '';
@@ -177,5 +182,31 @@ describe('porthole relay serve', () => {
     expect(taken.stderr()).toContain(
       `error ERR_RELAY_LISTEN_FAILED: Cannot listen on 127.0.0.1:${port}`,
     );
+  });
+
+  it("exits 1 with ERR_RELAY_STORE for a database it cannot use, never printing the URL's password", async () => {
+    const wrongScheme = serve('--database-url', 'mysql://root:hunter2@127.0.0.1/relay');
+    const [code] = (await once(wrongScheme.child, 'exit')) as [number];
+    expect(code).toBe(1);
+    expect(wrongScheme.stderr()).toContain(
+      'error ERR_RELAY_STORE: Unsupported database URL scheme "mysql:": use postgres:// or postgresql://',
+    );
+
+    const blocker = createServer();
+    blocker.listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as {port: number}).port;
+    blocker.close();
+    await once(blocker, 'close');
+    // From the environment, as a deployment would give it.
+    const unreachable = serveWith({
+      PORTHOLE_DATABASE_URL: `postgres://relay:hunter2@127.0.0.1:${port}/porthole`,
+    });
+    const [unreachableCode] = (await once(unreachable.child, 'exit')) as [number];
+    expect(unreachableCode).toBe(1);
+    expect(unreachable.stderr()).toContain(
+      `error ERR_RELAY_STORE: Cannot open the relay store at postgres://relay@127.0.0.1:${port}/porthole`,
+    );
+    expect(wrongScheme.stderr() + unreachable.stderr()).not.toContain('hunter2');
   });
 });

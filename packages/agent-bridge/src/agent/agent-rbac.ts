@@ -1,7 +1,15 @@
+/** A Kubernetes object as the agent's manifest holds it. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {name: string; namespace?: string; labels?: Record<string, string>};
+  [field: string]: unknown;
+}
+
 /**
  * The agent's ClusterRole: impersonation of users, groups, UIDs and the two extras it sets,
- * and nothing else (service accounts cannot be impersonated through it). Service-account
- * tokens pass through the agent, so they need nothing from it.
+ * and listing nodes, and nothing else (service accounts cannot be impersonated through it).
+ * Service-account tokens pass through the agent, so they need nothing from it.
  */
 export const AGENT_CLUSTER_ROLE_RULES = [
   {apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate']},
@@ -10,10 +18,13 @@ export const AGENT_CLUSTER_ROLE_RULES = [
     resources: ['uids', 'userextras/oid', 'userextras/tid'],
     verbs: ['impersonate'],
   },
+  // Heartbeats report the node count (Arc's totalNodeCount) from one page of one node and its
+  // remainingItemCount: `list` only — no get, no watch, nothing on pods or node status.
+  {apiGroups: [''], resources: ['nodes'], verbs: ['list']},
 ] as const;
 
 /** The ClusterRole object, for `kubectl apply` or the agent's manifest. */
-export function agentClusterRole(name = 'porthole-agent'): object {
+export function agentClusterRole(name = 'porthole-agent'): KubeObject {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
@@ -30,7 +41,7 @@ export const ROLE_ASSIGNMENT_GROUP = 'porthole:role-assignments';
  * that group to a request only after a role assignment allowed that very request, so it acts as
  * the authorizer for role assignments, while Kubernetes RBAC keeps deciding everything else.
  */
-export function roleAssignmentBinding(name = 'porthole-role-assignments'): object {
+export function roleAssignmentBinding(name = 'porthole-role-assignments'): KubeObject {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',

@@ -86,6 +86,19 @@ export class Agent {
     return this.#server.connections;
   }
 
+  /** Whether the agent is connected to the relay now (a heartbeat reports it when not). */
+  get listening(): boolean {
+    return this.#tunnel.listening;
+  }
+
+  /**
+   * Re-authenticates to the relay with a token minted now: call it once the relay credential's
+   * key has been rotated. Tunnelled connections and their streams carry on.
+   */
+  renewRelayCredential(): void {
+    this.#tunnel.renew();
+  }
+
   /**
    * Stops listening (GOAWAY on the mux, so the relay sends nothing new), lets in-flight
    * requests, watches and exec sessions run for up to `drainMs`, then closes everything.

@@ -20,6 +20,29 @@ export interface KubeEndpoint {
 
 const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+/** The TLS options that verify an endpoint's apiserver: its CA, and the name to check. */
+export function endpointTls(endpoint: KubeEndpoint): {ca?: string; servername?: string} {
+  const {caPem, tlsServerName} = endpoint;
+  return {
+    ...(caPem === undefined ? {} : {ca: caPem}),
+    ...(tlsServerName === undefined ? {} : {servername: tlsServerName}),
+  };
+}
+
+/** Where an endpoint's apiserver listens, as `https.request` takes it (IPv6 without brackets). */
+export function endpointAddress(endpoint: KubeEndpoint): {
+  host: string;
+  port: string;
+  servername?: string;
+} {
+  const {server, tlsServerName} = endpoint;
+  return {
+    host: server.hostname.replace(/^\[|\]$/g, ''),
+    port: server.port || '443',
+    ...(tlsServerName ? {servername: tlsServerName} : {}),
+  };
+}
+
 /**
  * The in-cluster endpoint: `KUBERNETES_SERVICE_HOST`/`PORT`, and the pod's service account.
  * The token is read anew at each use, since the kubelet rotates projected tokens.

@@ -13,6 +13,7 @@ import {AgentBridgeError} from '../errors.js';
 import {explainedForbidden} from '../http/forbidden.js';
 import {forwardResponseHeaders, kubeStatus} from '../http/headers.js';
 import {splice} from '../http/splice.js';
+import {endpointAddress, endpointTls} from './kube-endpoint.js';
 import type {KubeEndpoint} from './kube-endpoint.js';
 
 /** What a request carries upstream besides its headers. */
@@ -271,20 +272,11 @@ export class KubeUpstream {
   }
 
   #origin(): {host: string; port: string; servername?: string} {
-    const {server, tlsServerName} = this.#endpoint;
-    return {
-      host: server.hostname.replace(/^\[|\]$/g, ''),
-      port: server.port || '443',
-      ...(tlsServerName ? {servername: tlsServerName} : {}),
-    };
+    return endpointAddress(this.#endpoint);
   }
 
   #tls(): {ca?: string; servername?: string} {
-    const {caPem, tlsServerName} = this.#endpoint;
-    return {
-      ...(caPem === undefined ? {} : {ca: caPem}),
-      ...(tlsServerName === undefined ? {} : {servername: tlsServerName}),
-    };
+    return endpointTls(this.#endpoint);
   }
 }
 

@@ -107,6 +107,20 @@ export class BridgeClient {
     });
   }
 
+  /**
+   * Hands a served cluster a renewed relay token; its open connections are not touched.
+   *
+   * @returns false when the bridge does not serve that cluster
+   */
+  async renewRelayToken(cluster: string, token: string): Promise<boolean> {
+    const {status} = await this.#call(
+      'PUT',
+      `/porthole/v1/clusters/${encodeURIComponent(cluster)}/relay-token`,
+      JSON.stringify({token}),
+    );
+    return status === 200;
+  }
+
   /** Stops serving a cluster and removes its contexts. */
   async remove(cluster: string): Promise<boolean> {
     const {status} = await this.#call(

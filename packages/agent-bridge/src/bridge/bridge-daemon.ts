@@ -152,6 +152,22 @@ export class BridgeDaemon {
       }
       return;
     }
+    const renewal = /^\/porthole\/v1\/clusters\/([^/]+)\/relay-token$/.exec(path);
+    if (request.method === 'PUT' && renewal?.[1]) {
+      let token: unknown;
+      try {
+        token = (JSON.parse(await readBody(request)) as {token?: unknown}).token;
+      } catch {
+        token = undefined;
+      }
+      if (typeof token !== 'string' || token === '') {
+        json(400, {code: 'ERR_BRIDGE_CONTROL', message: 'The renewal has no token'});
+        return;
+      }
+      const renewed = this.#server.renewCredential(decodeURIComponent(renewal[1]), {token});
+      json(renewed ? 200 : 404, {renewed});
+      return;
+    }
     const removal = /^\/porthole\/v1\/clusters\/([^/]+)$/.exec(path);
     if (request.method === 'DELETE' && removal?.[1]) {
       const removed = await this.#remove(decodeURIComponent(removal[1]));

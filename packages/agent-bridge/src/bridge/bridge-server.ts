@@ -167,6 +167,24 @@ export class BridgeServer {
     });
   }
 
+  /**
+   * Gives a served cluster a new relay credential (a renewed sender token) without touching
+   * its open connections.
+   *
+   * @returns false when the cluster is not served
+   */
+  renewCredential(name: string, credential: ClusterRegistration['relay']['credential']): boolean {
+    const route = this.#routes.get(name);
+    if (!route) return false;
+    route.dialer.renewCredential(credential);
+    route.registration = {
+      ...route.registration,
+      relay: {...route.registration.relay, credential},
+    };
+    this.#options.log('bridge.credential-renewed', {cluster: name});
+    return true;
+  }
+
   /** Stops serving a cluster; its open connections end. */
   removeCluster(name: string): boolean {
     const route = this.#routes.get(name);

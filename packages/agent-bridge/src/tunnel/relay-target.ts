@@ -2,8 +2,14 @@ import {createSasToken} from '@porthole/core/protocol';
 
 import {AgentBridgeError} from '../errors.js';
 
-/** How a relay accepts us: a shared access rule to mint tokens with, or a ready token. */
-export type RelayCredential = {sasKeyName: string; sasKey: string} | {token: string};
+/**
+ * How a relay accepts us: a shared access rule to mint tokens with, or a ready token. A rule's
+ * key may be a function, read each time a token is minted: a key that rotates (the agent's
+ * control-plane credential) then signs every token minted after the swap, while connections
+ * opened with the previous key carry on.
+ */
+export type RelayCredential =
+  {sasKeyName: string; sasKey: string | (() => string)} | {token: string};
 
 /** A hybrid connection on a relay, and the credential to use there. */
 export interface RelayTarget {
@@ -56,6 +62,13 @@ export const MINTED_TOKEN_SECONDS = 3600;
 /**
  * Supplies tokens for a target: a new SAS token for each call when the credential is a rule
  * (audience `http://{host}/{entity}`, as Azure Relay's SDKs write it), or the given token.
+ * A listener calls it on every connect and renewal; a rule's key given as a function is read
+ * at each call, so a rotated key takes effect with the next token (the relay accepts tokens of
+ * the previous key for a grace period, and never cuts what they opened on rotation).
+ *
+ * @example
+ *   const token = tokenSource({origin: 'wss://relay.example', entity: 'clusters/prod',
+ *     credential: {sasKeyName: 'porthole-agent', sasKey: () => client.currentKey}});
  */
 export function tokenSource(
   target: RelayTarget,
@@ -64,11 +77,12 @@ export function tokenSource(
   const {credential} = target;
   if ('token' in credential) return () => Promise.resolve(credential.token);
   const host = new URL(target.origin).hostname;
+  const {sasKey} = credential;
   return () =>
     createSasToken({
       resource: `http://${host}/${target.entity}`,
       keyName: credential.sasKeyName,
-      key: credential.sasKey,
+      key: typeof sasKey === 'function' ? sasKey() : sasKey,
       expiresAt: Math.floor(now() / 1000) + MINTED_TOKEN_SECONDS,
     });
 }

@@ -26,7 +26,7 @@ export interface TunnelDialerOptions {
  */
 export class TunnelDialer {
   readonly #options: TunnelDialerOptions;
-  readonly #token: () => Promise<string>;
+  #token: () => Promise<string>;
   readonly #now: () => number;
   #session: Promise<MuxSession> | undefined;
   #sessionToken: {expiresAt: number} | undefined;
@@ -68,6 +68,15 @@ export class TunnelDialer {
     } catch (err) {
       throw tunnelError(err, this.#options.target, 'connect');
     }
+  }
+
+  /**
+   * Uses `credential` from now on: new connections, and the next mux connection, present its
+   * tokens. Open connections keep going — a relay checks a sender's token when it connects —
+   * and a mux connection near its token's expiry is replaced as usual.
+   */
+  renewCredential(credential: RelayTarget['credential']): void {
+    this.#token = tokenSource({...this.#options.target, credential}, this.#options.now);
   }
 
   /** Closes the mux connection; streams still open on it fail. */

@@ -24,7 +24,7 @@ export interface TunnelOrigin {
 export type TunnelEvent =
   | {type: 'listening'; via: 'mux' | 'websocket'}
   | {type: 'disconnected'; via: 'mux' | 'websocket'; retryInMs: number; error?: string}
-  | {type: 'renewed'; via: 'mux'}
+  | {type: 'renewed'; via: 'mux'; reason: 'schedule' | 'requested' | 'relay-goaway'}
   | {type: 'mux-declined'};
 
 /** What a {@link TunnelListener} needs. */
@@ -54,6 +54,10 @@ export class TunnelListener {
   #stopping = false;
   #stopped: AbortController = new AbortController();
   #ready: {resolve: () => void; reject: (err: unknown) => void} | undefined;
+  /** The mux connection new streams arrive on; the ones it replaced only drain. */
+  #currentMux: MuxSession | undefined;
+  /** Settles when the mux connection should be replaced before its schedule says. */
+  #renewMux = signal<'requested' | 'relay-goaway'>();
 
   constructor(options: TunnelListenerOptions) {
     this.#options = options;
@@ -87,6 +91,22 @@ export class TunnelListener {
     );
   }
 
+  /**
+   * Re-authenticates with a freshly minted token now rather than on schedule — after the
+   * credential's key was rotated, say. A new mux connection takes over and the old one drains
+   * (its streams run to their end); the control channel renews its token in place. Nothing
+   * open is cut.
+   */
+  renew(): void {
+    this.#renewMux.fire('requested');
+    for (const listener of this.#listeners) void listener.renewToken();
+  }
+
+  /** Whether a listener connection is up now: the mux, the control channel, or both. */
+  get listening(): boolean {
+    return this.#currentMux !== undefined || this.#listeners.size > 0;
+  }
+
   /** Closes everything now, tunnelled connections included. */
   stop(): void {
     this.#stopping = true;
@@ -104,6 +124,8 @@ export class TunnelListener {
     while (!this.#stopping) {
       let failure: unknown;
       try {
+        // A fresh connection answers any renewal asked for before it.
+        this.#renewMux = signal();
         let current = await this.#openMux();
         backoff.reset();
         this.#emit({type: 'listening', via: 'mux'});
@@ -111,15 +133,21 @@ export class TunnelListener {
         for (;;) {
           const renewInMs = Math.max((current.expiresAt - Date.now()) * 0.8, 1000);
           const closed = current.session.closed.then(
-            () => true,
-            () => true,
+            () => 'closed' as const,
+            () => 'closed' as const,
           );
-          const renew = sleep(renewInMs, false, {signal: this.#stopped.signal}).catch(() => true);
-          if (await Promise.race([closed, renew])) break;
+          const raced = new AbortController();
+          const scheduled = sleep(renewInMs, 'schedule' as const, {
+            signal: AbortSignal.any([this.#stopped.signal, raced.signal]),
+          }).catch(() => 'closed' as const);
+          const why = await Promise.race([closed, scheduled, this.#renewMux.fired]);
+          raced.abort(); // the timer of a renewal that came early goes with it
+          if (why === 'closed' || this.#isStopping()) break;
+          this.#renewMux = signal();
           const next = await this.#openMux();
           void current.session.goAway().catch(() => undefined);
           current = next;
-          this.#emit({type: 'renewed', via: 'mux'});
+          this.#emit({type: 'renewed', via: 'mux', reason: why});
         }
       } catch (err) {
         failure = err;
@@ -144,11 +172,19 @@ export class TunnelListener {
 
   async #openMux(): Promise<{session: MuxSession; expiresAt: number}> {
     const token = await this.#token();
+    // Set once the connection is current; a GOAWAY before that has nothing to replace yet.
+    const opened: {session?: MuxSession} = {};
     const session = await openMuxListener({
       ...TUNNEL_MUX_LIMITS,
       address: this.#address(),
       token,
       webSocket: this.#options.webSocket,
+      // The relay drains a connection whose token or key lapsed, or before it restarts
+      // (PROTOCOL.md §6.3): a new one takes the new streams at once.
+      onGoAway: () => {
+        if (opened.session !== undefined && opened.session === this.#currentMux)
+          this.#renewMux.fire('relay-goaway');
+      },
       onStream: (stream) => {
         this.#options.onConnection(streamOf(stream), {
           via: 'mux',
@@ -162,8 +198,15 @@ export class TunnelListener {
       session.close();
       throw new Error('stopping');
     }
+    opened.session = session;
+    this.#currentMux = session;
     this.#sessions.add(session);
-    void session.closed.finally(() => this.#sessions.delete(session)).catch(() => undefined);
+    void session.closed
+      .finally(() => {
+        this.#sessions.delete(session);
+        if (this.#currentMux === session) this.#currentMux = undefined;
+      })
+      .catch(() => undefined);
     return {session, expiresAt: parseSasTokenExpiry(token)};
   }
 
@@ -259,6 +302,13 @@ function withHeartbeat(factory: WebSocketFactory, intervalMs: number): WebSocket
     ws.on('close', () => clearInterval(timer));
     return socket;
   };
+}
+
+/** A one-shot event a loop can race against; a new one replaces it once it has fired. */
+function signal<T>(): {fired: Promise<T>; fire: (value: T) => void} {
+  let fire: (value: T) => void = () => undefined;
+  const fired = new Promise<T>((resolve) => (fire = resolve));
+  return {fired, fire};
 }
 
 function declinedMux(err: unknown): boolean {

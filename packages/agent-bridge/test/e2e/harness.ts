@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
 import {CertificateAuthority, createKubeconfig, serializeKubeconfig} from '@porthole/core';
-import {RelayServer, SqliteEntityStore} from '@porthole/relay';
+import {RelayServer, SqliteRelayStore} from '@porthole/relay';
 import {kubectl} from '@porthole/testing';
 import type {KubectlBinary, KubectlResult} from '@porthole/testing';
 
@@ -15,7 +15,7 @@ import {
   kubeconfigEndpoint,
   nodeWebSocketFactory,
 } from '../../src/index.js';
-import type {AgentOptions, TunnelMode} from '../../src/index.js';
+import type {AgentOptions, RelayTarget, TunnelMode} from '../../src/index.js';
 
 /** kubectl → bridge → relay → agent → kube-apiserver, all real, on loopback. */
 export interface Harness {
@@ -46,9 +46,9 @@ export async function startHarness(
   agentOptions: Pick<AgentOptions, 'idleTimeoutMs' | 'authenticator'> = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'porthole-e2e-'));
-  const store = SqliteEntityStore.open(':memory:');
-  store.ensureHybridConnection('clusters/e2e');
-  store.putAuthorizationRule({
+  const store = SqliteRelayStore.open(':memory:');
+  await store.ensureHybridConnection('clusters/e2e');
+  await store.putAuthorizationRule({
     entity: undefined,
     name: SAS.name,
     primaryKey: SAS.key,
@@ -73,33 +73,7 @@ export async function startHarness(
       webSocket: nodeWebSocketFactory(),
     });
   let agent = await startAgent();
-
-  const ca = await CertificateAuthority.create('porthole-e2e-bridge-ca');
-  const serving = await ca.issue({
-    commonName: 'porthole bridge',
-    hosts: ['127.0.0.1', `*.${BRIDGE_SERVER_DOMAIN}`],
-    usage: 'server',
-  });
-  const bridge = await BridgeServer.listen({
-    host: '127.0.0.1',
-    port: 0,
-    tls: {certPem: serving.certPem, keyPem: serving.keyPem},
-    controlSecret: 'unused-in-these-tests',
-    control: () => Promise.resolve(),
-    log: () => undefined,
-  });
-  bridge.addCluster({name: 'e2e', relay: target, mode});
-
-  const kubeconfigPath = join(dir, 'kubeconfig');
-  const config = createKubeconfig({
-    name: 'porthole-e2e',
-    server: `https://127.0.0.1:${bridge.port}/clusters/e2e`,
-    certificateAuthorityPem: ca.certPem,
-    credential: {token: cluster.token},
-    namespace: 'default',
-    tlsServerName: clusterServerName('e2e'),
-  });
-  await writeFile(kubeconfigPath, serializeKubeconfig(config), {mode: 0o600});
+  const {bridge, kubeconfigPath} = await startBridge('e2e', target, mode, cluster.token, dir);
 
   return {
     kubectl: (args, options = {}) => kubectl(kubeconfigPath, args, options),
@@ -117,8 +91,48 @@ export async function startHarness(
       await bridge.close();
       await agent.stop({drainMs: 0});
       await relay.close();
-      store.close();
+      await store.close();
       await rm(dir, {recursive: true, force: true});
     },
   };
+}
+
+/**
+ * A bridge serving `name` through the relay `target` names, and a kubeconfig in `dir` that
+ * points kubectl at it with `token` (a service-account token, passed through to the apiserver).
+ */
+export async function startBridge(
+  name: string,
+  target: RelayTarget,
+  mode: TunnelMode,
+  token: string,
+  dir: string,
+): Promise<{bridge: BridgeServer; kubeconfigPath: string}> {
+  const ca = await CertificateAuthority.create('porthole-e2e-bridge-ca');
+  const serving = await ca.issue({
+    commonName: 'porthole bridge',
+    hosts: ['127.0.0.1', `*.${BRIDGE_SERVER_DOMAIN}`],
+    usage: 'server',
+  });
+  const bridge = await BridgeServer.listen({
+    host: '127.0.0.1',
+    port: 0,
+    tls: {certPem: serving.certPem, keyPem: serving.keyPem},
+    controlSecret: 'unused-in-these-tests',
+    control: () => Promise.resolve(),
+    log: () => undefined,
+  });
+  bridge.addCluster({name, relay: target, mode});
+
+  const kubeconfigPath = join(dir, `kubeconfig-${name}`);
+  const config = createKubeconfig({
+    name: `porthole-${name}`,
+    server: `https://127.0.0.1:${bridge.port}/clusters/${name}`,
+    certificateAuthorityPem: ca.certPem,
+    credential: {token},
+    namespace: 'default',
+    tlsServerName: clusterServerName(name),
+  });
+  await writeFile(kubeconfigPath, serializeKubeconfig(config), {mode: 0o600});
+  return {bridge, kubeconfigPath};
 }

@@ -3,7 +3,7 @@ import {CliSignInError, ExitCode} from '../errors.js';
 import {parseFlags} from '../flags.js';
 import {OUTPUT_OPTIONS, outputChoice, renderOutput} from '../output.js';
 import {SignInFiles} from '../sign-in/session-files.js';
-import {dataDir} from './proxy.js';
+import {dataDir} from '../data-dir.js';
 
 /** `porthole account show`: who is signed in. */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {

@@ -2,7 +2,7 @@ import type {CliContext} from '../command.js';
 import {CliUsageError, ExitCode} from '../errors.js';
 import {accessToken} from '../sign-in/msal-apps.js';
 import {SignInFiles} from '../sign-in/session-files.js';
-import {dataDir} from './proxy.js';
+import {dataDir} from '../data-dir.js';
 
 /**
  * `porthole get-token`: a kubectl exec credential plugin (`client.authentication.k8s.io/v1`).

@@ -4,6 +4,7 @@ import type {AuthenticationResult} from '@azure/msal-node';
 
 import type {CliContext} from '../command.js';
 import {CliSignInError, CliUsageError, ExitCode} from '../errors.js';
+import {ControlPlaneClient} from '../control-plane/control-plane-client.js';
 import {parseFlags} from '../flags.js';
 import {
   confidentialClient,
@@ -14,7 +15,7 @@ import {
 } from '../sign-in/msal-apps.js';
 import {SignInFiles} from '../sign-in/session-files.js';
 import type {SignInSession} from '../sign-in/session-files.js';
-import {dataDir} from './proxy.js';
+import {dataDir} from '../data-dir.js';
 
 const HINT = 'Run "porthole login --help" for its options.';
 
@@ -39,11 +40,15 @@ export async function run(args: readonly string[], context: CliContext): Promise
       certificate: {type: 'string'},
       'dev-user': {type: 'string'},
       password: {type: 'string'},
+      relay: {type: 'string'},
     },
     HINT,
   );
-  const clientId = values['client-id'] ?? context.env.PORTHOLE_CLIENT_ID;
-  const serverApp = values['server-app'] ?? context.env.PORTHOLE_SERVER_APP;
+  const relay = values.relay ?? context.env.PORTHOLE_RELAY;
+  // A relay says how to sign in to it; flags given still win.
+  const offered = relay === undefined ? undefined : await relaySignIn(relay, context);
+  const clientId = values['client-id'] ?? context.env.PORTHOLE_CLIENT_ID ?? offered?.clientId;
+  const serverApp = values['server-app'] ?? context.env.PORTHOLE_SERVER_APP ?? offered?.serverApp;
   if (!clientId) throw new CliUsageError('--client-id is required (or PORTHOLE_CLIENT_ID)', HINT);
   if (!serverApp) {
     throw new CliUsageError(
@@ -59,7 +64,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
       HINT,
     );
   }
-  if (servicePrincipal && !values.tenant && !values.authority)
+  if (servicePrincipal && !values.tenant && !values.authority && !offered)
     throw new CliUsageError('--service-principal needs --tenant', HINT);
   if (servicePrincipal && (values.secret === undefined) === (values.certificate === undefined))
     throw new CliUsageError(
@@ -69,7 +74,9 @@ export async function run(args: readonly string[], context: CliContext): Promise
   if (!servicePrincipal && (values.secret !== undefined || values.certificate !== undefined))
     throw new CliUsageError('--secret and --certificate go with --service-principal', HINT);
   const authority = (
-    values.authority ?? `https://login.microsoftonline.com/${values.tenant ?? 'organizations'}`
+    values.authority ??
+    (values.tenant === undefined ? offered?.authority : undefined) ??
+    `https://login.microsoftonline.com/${values.tenant ?? 'organizations'}`
   ).replace(/\/$/, '');
   if (!authority.startsWith('https://'))
     throw new CliUsageError(
@@ -85,7 +92,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
 
   const files = new SignInFiles(dataDir(context));
   const scopes = [serverScope(serverApp)];
-  const base = {authority, clientId, serverApp};
+  const base = {authority, clientId, serverApp, ...(relay === undefined ? {} : {relay})};
   let result: AuthenticationResult | null;
   let session: SignInSession;
   try {
@@ -154,6 +161,35 @@ export async function run(args: readonly string[], context: CliContext): Promise
     `Signed in as ${session.username} (${session.kind === 'user' ? 'user' : 'service principal'} ${session.objectId}, tenant ${session.tenantId}).\n`,
   );
   return ExitCode.OK;
+}
+
+/**
+ * How a relay's control plane signs people in (`GET /api/v1/metadata`).
+ *
+ * @throws CliRelayError when the relay does not answer; CliSignInError when it has no sign-in
+ */
+async function relaySignIn(
+  relay: string,
+  context: CliContext,
+): Promise<{authority: string; clientId: string; serverApp: string}> {
+  if (!/^https?:\/\//.test(relay)) {
+    throw new CliUsageError(
+      `--relay must be an https:// (or http://) URL (got ${JSON.stringify(relay)})`,
+      HINT,
+    );
+  }
+  const metadata = await new ControlPlaneClient({
+    relay,
+    ...(context.correlationId ? {correlationId: context.correlationId} : {}),
+  }).metadata();
+  if (!metadata.authentication) {
+    throw new CliSignInError(
+      'ERR_CLI_SIGN_IN_FAILED',
+      `The relay at ${relay} has no sign-in configured`,
+      'Its operator starts it with --entra-tenant and --entra-audience, or with --dev-identity.',
+    );
+  }
+  return metadata.authentication;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type {CliContext} from '../command.js';
 import {CliUsageError, ExitCode} from '../errors.js';
 import {SignInFiles} from '../sign-in/session-files.js';
-import {dataDir} from './proxy.js';
+import {dataDir} from '../data-dir.js';
 
 /** `porthole logout`: forgets who is signed in and every cached token. */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {

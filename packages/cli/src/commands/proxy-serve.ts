@@ -3,7 +3,8 @@ import {once} from 'node:events';
 import type {CliContext} from '../command.js';
 import {ExitCode} from '../errors.js';
 import {parseFlags} from '../flags.js';
-import {bridgePort, dataDir} from './proxy.js';
+import {dataDir} from '../data-dir.js';
+import {bridgePort} from './proxy.js';
 
 /**
  * `porthole proxy serve`: the bridge process itself, which `porthole proxy` starts in the

@@ -2,7 +2,8 @@ import type {CliContext} from '../command.js';
 import {ExitCode} from '../errors.js';
 import {parseFlags} from '../flags.js';
 import {OUTPUT_OPTIONS, outputChoice, renderOutput} from '../output.js';
-import {bridgePort, dataDir} from './proxy.js';
+import {dataDir} from '../data-dir.js';
+import {bridgePort} from './proxy.js';
 
 /** `porthole proxy status`: the running bridge and the clusters it serves. */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {

@@ -3,7 +3,8 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import type {CliContext} from '../command.js';
 import {ExitCode} from '../errors.js';
 import {parseFlags} from '../flags.js';
-import {bridgePort, dataDir} from './proxy.js';
+import {dataDir} from '../data-dir.js';
+import {bridgePort} from './proxy.js';
 
 /** `porthole proxy stop`: stops the bridge; every cluster goes, with the contexts it wrote. */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {

@@ -1,14 +1,15 @@
 import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {closeSync, openSync} from 'node:fs';
-import {homedir} from 'node:os';
-import {join, resolve} from 'node:path';
+import {resolve} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
 
-import type {BridgeFiles, KubectlCredential} from '@porthole/agent-bridge';
+import type {BridgeFiles, KubectlCredential, RelayTarget, TunnelMode} from '@porthole/agent-bridge';
 
 import type {CliContext} from '../command.js';
+import {dataDir} from '../data-dir.js';
+import {signedInClient} from '../control-plane/signed-in-client.js';
 import {CliUsageError, ExitCode} from '../errors.js';
 import {parseFlags} from '../flags.js';
 import {RELAY_OPTIONS, relayTarget} from '../relay-flags.js';
@@ -47,7 +48,11 @@ export async function run(args: readonly string[], context: CliContext): Promise
     );
   }
   const port = bridgePort(values.port);
-  const {target, mode} = relayTarget(values, context, 'proxy', `clusters/${cluster}`);
+  const saToken = values.token ?? context.env.PORTHOLE_TOKEN;
+  const relayCredential = usesControlPlane(values)
+    ? await controlPlaneCredential(values, cluster, saToken, context)
+    : {...relayTarget(values, context, 'proxy', `clusters/${cluster}`), renew: undefined};
+  const {target, mode} = relayCredential;
   const contextName = values['kube-context'] ?? `porthole-${cluster}`;
   const toStdout = values.file === '-';
   const extraKubeconfig =
@@ -65,7 +70,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
     relay: target,
     mode,
     context: contextName,
-    credential: await kubectlCredential(values.token ?? context.env.PORTHOLE_TOKEN, context),
+    credential: await kubectlCredential(saToken, context),
     extraKubeconfig,
   };
   const announce = (server: string) => {
@@ -84,6 +89,12 @@ export async function run(args: readonly string[], context: CliContext): Promise
     say(`Start sending kubectl requests on '${contextName}' context…`);
   };
   if (values.daemon) {
+    if (relayCredential.renew) {
+      throw new CliUsageError(
+        '--daemon needs a relay credential of its own (--relay-token or --sas-key-name): a credential from the control plane is renewed by a running porthole proxy',
+        'Run porthole proxy in the foreground (or under nohup), or give --relay-token.',
+      );
+    }
     const registered = await client.register({...registration, hold: false});
     announce(registered.server);
     say(`Stop it with: porthole proxy stop --port ${port}`);
@@ -92,11 +103,16 @@ export async function run(args: readonly string[], context: CliContext): Promise
   const held = await client.hold({...registration, hold: true});
   announce(held.cluster.server);
   say('Press Ctrl+C to close proxy.');
+  const renewal = relayCredential.renew?.start(async (token) => {
+    if (!(await client.renewRelayToken(cluster, token)))
+      throw new Error('the bridge no longer serves this cluster');
+  }, context);
   const outcome = await Promise.race([
     once(process, 'SIGINT'),
     once(process, 'SIGTERM'),
     held.lost.then(() => ['lost']),
   ]);
+  renewal?.stop();
   held.release();
   if (outcome[0] === 'lost') {
     context.stderr.write('proxy: the bridge stopped serving this cluster\n');
@@ -105,6 +121,104 @@ export async function run(args: readonly string[], context: CliContext): Promise
   // The bridge removes the cluster and its contexts once the held registration closes.
   say(`Closed the proxy for ${cluster}.`);
   return ExitCode.OK;
+}
+
+/**
+ * Whether the relay credential comes from the control plane: unless the command line gives
+ * one of its own (a hybrid connection, a SAS rule or a relay token) or names a ws:// relay.
+ */
+function usesControlPlane(values: {
+  relay?: string | undefined;
+  'hybrid-connection'?: string | undefined;
+  'sas-key-name'?: string | undefined;
+  'relay-token'?: string | undefined;
+}): boolean {
+  const own = [values['hybrid-connection'], values['sas-key-name'], values['relay-token']];
+  return own.every((flag) => flag === undefined) && !/^wss?:\/\//.test(values.relay ?? '');
+}
+
+/**
+ * The relay target from the control plane's `listClusterUserCredential` (as the signed-in
+ * principal, who needs Cluster User or higher on the cluster), and what renews it. Connections
+ * default to one WebSocket each here: a relay checks those once, when they connect, so a watch
+ * outlives any number of renewals (a mux connection is held to its token's expiry).
+ */
+async function controlPlaneCredential(
+  values: {relay?: string | undefined; tunnel?: string | undefined},
+  cluster: string,
+  saToken: string | undefined,
+  context: CliContext,
+): Promise<{target: RelayTarget; mode: TunnelMode; renew: CredentialRenewal}> {
+  const mode = values.tunnel ?? 'websocket';
+  if (mode !== 'auto' && mode !== 'mux' && mode !== 'websocket') {
+    throw new CliUsageError(
+      `--tunnel must be auto, mux or websocket (got ${JSON.stringify(mode)})`,
+      HINT,
+    );
+  }
+  const client = await signedInClient(values, context, 'proxy');
+  const fetchCredential = async () =>
+    (await client.listClusterUserCredential(cluster, saToken === undefined ? 'AAD' : 'Token'))
+      .hybridConnectionConfig;
+  const first = await fetchCredential();
+  const {relayOrigin} = await import('@porthole/agent-bridge');
+  return {
+    target: {
+      origin: relayOrigin(first.relay),
+      entity: first.hybridConnectionName,
+      credential: {token: first.token},
+    },
+    mode,
+    renew: new CredentialRenewal(first.expirationTime, fetchCredential),
+  };
+}
+
+/**
+ * Keeps a relay token fresh: a new one from the control plane when a third of the current
+ * one's life (at most five minutes) is left, handed to `apply`; failures are retried every
+ * ten seconds, and said on stderr, until the token runs out.
+ */
+class CredentialRenewal {
+  #expiresAt: number;
+  readonly #fetch: () => Promise<{token: string; expirationTime: number}>;
+
+  constructor(
+    expirationTime: number,
+    fetch: () => Promise<{token: string; expirationTime: number}>,
+  ) {
+    this.#expiresAt = expirationTime * 1000;
+    this.#fetch = fetch;
+  }
+
+  start(apply: (token: string) => Promise<void>, context: CliContext): {stop(): void} {
+    let timer: NodeJS.Timeout | undefined;
+    let issuedAt = Date.now();
+    const schedule = (delayMs: number) => {
+      timer = setTimeout(() => void renew(), Math.max(0, delayMs));
+      timer.unref();
+    };
+    const renew = async () => {
+      try {
+        const next = await this.#fetch();
+        await apply(next.token);
+        issuedAt = Date.now();
+        this.#expiresAt = next.expirationTime * 1000;
+        schedule(this.#renewAt(issuedAt) - Date.now());
+      } catch (err) {
+        context.stderr.write(
+          `proxy: cannot renew the relay credential yet (${(err as {code?: string}).code ?? (err as Error).message}); retrying\n`,
+        );
+        schedule(10_000);
+      }
+    };
+    schedule(this.#renewAt(issuedAt) - Date.now());
+    return {stop: () => clearTimeout(timer)};
+  }
+
+  #renewAt(issuedAt: number): number {
+    const life = this.#expiresAt - issuedAt;
+    return this.#expiresAt - Math.min(300_000, life / 3);
+  }
 }
 
 /**
@@ -124,11 +238,6 @@ async function kubectlCredential(
   const extraCa = context.env.NODE_EXTRA_CA_CERTS;
   if (extraCa) env.push({name: 'NODE_EXTRA_CA_CERTS', value: extraCa});
   return {exec: {command: process.execPath, args: [BIN, 'get-token'], env}};
-}
-
-/** `$PORTHOLE_HOME`, default `~/.porthole`. */
-export function dataDir(context: CliContext): string {
-  return context.env.PORTHOLE_HOME || join(homedir(), '.porthole');
 }
 
 export function bridgePort(value: string | undefined): number {

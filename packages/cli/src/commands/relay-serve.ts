@@ -1,9 +1,17 @@
 import {once} from 'node:events';
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
-import {homedir} from 'node:os';
 import {join} from 'node:path';
 
+import type {DevDirectory, DevIdentityProvider} from '@porthole/relay';
+
 import type {CliContext} from '../command.js';
+import {dataDir} from '../data-dir.js';
+import {
+  CONTROL_PLANE_SERVE_OPTIONS,
+  controlPlaneOptions,
+  controlPlaneSettings,
+} from '../control-plane/serve-flags.js';
+import type {ControlPlaneSettings} from '../control-plane/serve-flags.js';
 import {CliInputError, CliUsageError, ExitCode} from '../errors.js';
 import {parseFlags} from '../flags.js';
 
@@ -14,17 +22,23 @@ const USAGE_HINT = 'Run "porthole relay serve --help" for its options.';
  * `listening on <url>` once it accepts connections, so that scripts can wait for that line.
  * With `--dev-identity` it also runs the embedded, Entra-shaped identity provider for
  * development, tests and air-gapped sites, and prints its issuer and the CA to trust.
+ * `--database-url` (or `PORTHOLE_DATABASE_URL`) keeps the state in PostgreSQL, shared by
+ * several relays, instead of SQLite in the data directory.
  */
 export async function run(args: readonly string[], context: CliContext): Promise<number> {
   const options = parseOptions(args, context);
   const tls = await readTls(options.tlsCert, options.tlsKey);
-  const {RelayServer, SqliteEntityStore, stderrLogger} = await import('@porthole/relay');
+  const {RelayServer, fetchTrusting, openRelayStore, stderrLogger} =
+    await import('@porthole/relay');
 
-  const store = SqliteEntityStore.open(options.dataDir);
+  const store = await openRelayStore({
+    dataDir: options.dataDir,
+    databaseUrl: options.databaseUrl,
+  });
   try {
-    for (const name of options.hybridConnections) store.ensureHybridConnection(name);
+    for (const name of options.hybridConnections) await store.ensureHybridConnection(name);
     for (const {rule, key} of options.sasKeys) {
-      store.putAuthorizationRule({
+      await store.putAuthorizationRule({
         entity: undefined,
         name: rule,
         primaryKey: key,
@@ -36,7 +50,21 @@ export async function run(args: readonly string[], context: CliContext): Promise
     const identity =
       options.devIdentity &&
       (await startDevIdentity(options.devIdentity, options.dataDir, context));
-    const relay = new RelayServer({store, log: stderrLogger});
+    const relay = new RelayServer({
+      store,
+      log: stderrLogger,
+      controlPlane: controlPlaneOptions(
+        options.controlPlane,
+        identity
+          ? {
+              issuer: identity.provider.issuer,
+              authority: identity.provider.authority,
+              directory: identity.directory,
+              fetch: fetchTrusting(identity.provider.caPem),
+            }
+          : undefined,
+      ),
+    });
     let url: string;
     try {
       ({url} = await relay.listen({
@@ -45,17 +73,17 @@ export async function run(args: readonly string[], context: CliContext): Promise
         ...(tls ? {tls} : {}),
       }));
     } catch (err) {
-      await identity?.close();
+      await identity?.provider.close();
       throw err;
     }
     context.stdout.write(`listening on ${url}\n`);
     const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     context.stderr.write(`relay: stopping (${String(signal[0] ?? 'signal')})\n`);
-    await identity?.close();
+    await identity?.provider.close();
     await relay.close();
     return ExitCode.OK;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -65,10 +93,13 @@ interface ServeOptions {
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   dataDir: string;
+  /** PostgreSQL instead of SQLite in `dataDir`; it may hold a password, so it is never printed. */
+  databaseUrl: string | undefined;
   hybridConnections: string[];
   sasKeys: {rule: string; key: string}[];
   /** The embedded identity provider, when asked for. */
   devIdentity: {host: string; port: number; directory: string | undefined} | undefined;
+  controlPlane: ControlPlaneSettings;
 }
 
 function parseOptions(args: readonly string[], context: CliContext): ServeOptions {
@@ -79,11 +110,13 @@ function parseOptions(args: readonly string[], context: CliContext): ServeOption
       'tls-cert': {type: 'string'},
       'tls-key': {type: 'string'},
       'data-dir': {type: 'string'},
+      'database-url': {type: 'string'},
       'hybrid-connection': {type: 'string', multiple: true},
       'sas-key': {type: 'string', multiple: true},
       'dev-identity': {type: 'boolean', default: false},
       'dev-identity-listen': {type: 'string'},
       'dev-identity-directory': {type: 'string'},
+      ...CONTROL_PLANE_SERVE_OPTIONS,
     },
     USAGE_HINT,
   );
@@ -106,15 +139,16 @@ function parseOptions(args: readonly string[], context: CliContext): ServeOption
     );
     if (stray) throw new CliUsageError(`--${stray} needs --dev-identity`, USAGE_HINT);
   }
-  const home = context.env.PORTHOLE_HOME || join(homedir(), '.porthole');
   return {
     host,
     port,
     tlsCert: values['tls-cert'],
     tlsKey: values['tls-key'],
-    dataDir: values['data-dir'] ?? join(home, 'relay'),
+    dataDir: values['data-dir'] ?? join(dataDir(context), 'relay'),
+    databaseUrl: values['database-url'] || context.env.PORTHOLE_DATABASE_URL || undefined,
     hybridConnections: values['hybrid-connection'] ?? [],
     sasKeys,
+    controlPlane: controlPlaneSettings(values, devIdentity),
     devIdentity: devIdentity
       ? {
           ...hostPort('--dev-identity-listen', values['dev-identity-listen'] ?? '127.0.0.1:9351'),
@@ -144,7 +178,7 @@ async function startDevIdentity(
   identity: NonNullable<ServeOptions['devIdentity']>,
   dataDir: string,
   context: CliContext,
-): Promise<{close(): Promise<void>}> {
+): Promise<{provider: DevIdentityProvider; directory: DevDirectory}> {
   const {DevIdentityProvider, ensureDevDirectory, loadDevDirectory, stderrLogger} =
     await import('@porthole/relay');
   const directory = identity.directory
@@ -161,7 +195,7 @@ async function startDevIdentity(
   await writeFile(caPath, provider.caPem);
   context.stdout.write(`identity provider at ${provider.issuer}\n`);
   context.stdout.write(`identity provider CA: ${caPath}\n`);
-  return provider;
+  return {provider, directory};
 }
 
 async function readTls(

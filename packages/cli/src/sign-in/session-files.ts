@@ -22,6 +22,8 @@ export interface SignInSession {
   clientSecret?: string;
   /** A service principal's certificate: a PEM file with the certificate and its private key. */
   certificatePath?: string;
+  /** The relay whose control plane `porthole connect`, `list`, `proxy`… talk to (`login --relay`). */
+  relay?: string;
 }
 
 /** The sign-in files under the data directory: a 0700 directory of 0600 files. */

@@ -345,7 +345,6 @@ describe.each(STORES)('the control plane on $name', (backend) => {
       body: {agentVersion: '', totalNodeCount: -1},
     });
     expect(invalid.status).toBe(400);
-
   });
 
   it('rotates the agent credential, keeping the old key for its grace only', async () => {

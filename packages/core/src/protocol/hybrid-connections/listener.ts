@@ -114,6 +114,16 @@ export class HybridConnectionListener {
     return listener;
   }
 
+  /**
+   * Renews the token now (§1.5 `renewToken`) instead of on schedule: after the key it is
+   * minted with was rotated, say, so that the relay holds the channel to the new key's expiry.
+   * A failure goes to `onError`; the channel stays as it was.
+   */
+  async renewToken(): Promise<void> {
+    clearTimeout(this.#renewal);
+    await this.#renew();
+  }
+
   /** Closes the control channel; rendezvous sockets already handed out stay open. */
   close(): void {
     clearTimeout(this.#renewal);

@@ -1,0 +1,124 @@
+import {stringify} from 'yaml';
+
+import type {CliContext} from '../command.js';
+import {clusterName} from '../cluster-name.js';
+import {CONTROL_PLANE_OPTIONS, signedInClient} from '../control-plane/signed-in-client.js';
+import type {Cluster} from '../control-plane/control-plane-client.js';
+import {CliUsageError, CliWaitError, ExitCode} from '../errors.js';
+import {parseFlags} from '../flags.js';
+import {kubectl} from '../kubectl.js';
+import {OUTPUT_OPTIONS, outputChoice, renderOutput} from '../output.js';
+import {waitWithProgress} from '../progress.js';
+import {PORTHOLE_VERSION} from '../version.js';
+import {clusterTable} from './cluster-table.js';
+
+const HINT = 'Run "porthole connect --help" for its options.';
+
+/**
+ * `porthole connect -n NAME`: registers the cluster with the relay's control plane and prints
+ * the agent's manifest (namespace, service account, least-privilege RBAC, the Secret with the
+ * agent's credential, the Deployment). With `--apply` it applies the manifest with kubectl
+ * and waits, with a progress display, until the agent reports Connected.
+ */
+export async function run(args: readonly string[], context: CliContext): Promise<number> {
+  const values = parseFlags(
+    args,
+    {
+      ...CONTROL_PLANE_OPTIONS,
+      ...OUTPUT_OPTIONS,
+      name: {type: 'string', short: 'n'},
+      apply: {type: 'boolean', default: false},
+      'kube-context': {type: 'string'},
+      kubeconfig: {type: 'string'},
+      image: {type: 'string', default: `ghcr.io/porthole-dev/porthole:${PORTHOLE_VERSION}`},
+      namespace: {type: 'string', default: 'porthole-system'},
+      timeout: {type: 'string', default: '300'},
+      replicas: {type: 'string', default: '1'},
+      'regenerate-credential': {type: 'boolean', default: false},
+    },
+    HINT,
+  );
+  const choice = outputChoice(values);
+  const name = clusterName(values.name, HINT);
+  const timeoutSeconds = Number(values.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new CliUsageError(
+      `--timeout must be a number of seconds (got ${JSON.stringify(values.timeout)})`,
+      HINT,
+    );
+  }
+  if (!values.apply && (values['kube-context'] !== undefined || values.kubeconfig !== undefined)) {
+    throw new CliUsageError('--kube-context and --kubeconfig go with --apply', HINT);
+  }
+  const replicas = Number(values.replicas);
+  if (!Number.isInteger(replicas) || replicas < 0) {
+    throw new CliUsageError(
+      `--replicas must be a whole number (got ${JSON.stringify(values.replicas)})`,
+      HINT,
+    );
+  }
+  const client = await signedInClient(values, context, 'connect');
+  const {agentManifest} = await import('@porthole/agent-bridge');
+  const regenerate = values['regenerate-credential'];
+  // A new credential for a registered cluster (an expired or leaked one) revokes the old one.
+  const agentCredential = regenerate
+    ? await client.regenerateAgentCredential(name)
+    : (await client.createCluster(name)).agentCredential;
+  const manifest = agentManifest({
+    replicas,
+    cluster: name,
+    relay: agentCredential.relay,
+    keyName: agentCredential.keyName,
+    key: agentCredential.key,
+    image: values.image,
+    namespace: values.namespace,
+  });
+  if (!values.apply) {
+    // The manifest is the output: it holds the agent's credential, so it goes to stdout only.
+    context.stdout.write(manifest.map((object) => `---\n${stringify(object)}`).join(''));
+    context.stderr.write(
+      `Registered ${name}. Apply the manifest to the cluster (kubectl apply -f -), then: porthole show -n ${name}\n`,
+    );
+    return ExitCode.OK;
+  }
+  const target = {kubeconfig: values.kubeconfig, context: values['kube-context']};
+  const applied = await kubectl(
+    ['apply', '-f', '-'],
+    target,
+    context,
+    JSON.stringify({apiVersion: 'v1', kind: 'List', items: manifest}),
+  );
+  if (applied.code !== 0) {
+    throw new CliWaitError(
+      'ERR_CLI_KUBECTL_FAILED',
+      `kubectl apply of the agent manifest failed: ${applied.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      `The cluster ${name} is registered; fix access to the cluster and run again after porthole delete -n ${name} --yes, or apply the manifest from porthole connect without --apply.`,
+    );
+  }
+  context.stderr.write(`Applied the agent manifest (${manifest.length} objects) to the cluster.\n`);
+  if (regenerate) {
+    // The agent reads its credential at start: restart it on the new one.
+    await kubectl(
+      ['rollout', 'restart', 'deployment/porthole-agent', '-n', values.namespace],
+      target,
+      context,
+    );
+  }
+  const connected = await waitWithProgress<Cluster>(
+    context,
+    `Waiting for the agent of ${name}`,
+    async () => {
+      const current = await client.getCluster(name);
+      return {
+        status: current.connectivityStatus,
+        ...(current.connectivityStatus === 'Connected' ? {done: current} : {}),
+      };
+    },
+    {
+      timeoutMs: timeoutSeconds * 1000,
+      hint: `Look at the agent: kubectl -n ${values.namespace} logs deploy/porthole-agent; then porthole doctor -n ${name}`,
+    },
+  );
+  context.stdout.write(renderOutput(connected, choice, () => clusterTable([connected])));
+  return ExitCode.OK;
+}

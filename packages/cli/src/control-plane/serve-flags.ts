@@ -1,0 +1,197 @@
+import type {ControlPlaneOptions, DevDirectory} from '@porthole/relay';
+import {isObjectId} from '@porthole/core/auth';
+
+import {CliUsageError} from '../errors.js';
+
+const HINT = 'Run "porthole relay serve --help" for its options.';
+
+/** The `parseArgs` options of the relay's control plane. */
+export const CONTROL_PLANE_SERVE_OPTIONS = {
+  'entra-tenant': {type: 'string', multiple: true},
+  'entra-audience': {type: 'string', multiple: true},
+  'entra-issuer': {type: 'string', multiple: true},
+  'entra-client-id': {type: 'string'},
+  admin: {type: 'string', multiple: true},
+  'public-url': {type: 'string'},
+  'offline-after': {type: 'string'},
+  'heartbeat-interval': {type: 'string'},
+  'sender-token-lifetime': {type: 'string'},
+  'agent-credential-lifetime': {type: 'string'},
+} as const;
+
+interface ServeValues {
+  'entra-tenant'?: string[] | undefined;
+  'entra-audience'?: string[] | undefined;
+  'entra-issuer'?: string[] | undefined;
+  'entra-client-id'?: string | undefined;
+  admin?: string[] | undefined;
+  'public-url'?: string | undefined;
+  'offline-after'?: string | undefined;
+  'heartbeat-interval'?: string | undefined;
+  'sender-token-lifetime'?: string | undefined;
+  'agent-credential-lifetime'?: string | undefined;
+}
+
+/** The control plane's settings from the flags, before the identity provider is known. */
+export interface ControlPlaneSettings {
+  entra:
+    | {tenants: string[]; issuers: string[]; audiences: string[]; clientId: string | undefined}
+    | undefined;
+  administrators: string[];
+  publicUrl: string | undefined;
+  limits: NonNullable<ControlPlaneOptions['limits']>;
+}
+
+/**
+ * Reads and checks the control plane's flags: `--entra-tenant` with `--entra-audience` (the
+ * server app) sign callers in with Microsoft Entra ID; `--admin` names the object ids that
+ * administer the relay; the lifetimes and intervals are seconds.
+ *
+ * @throws CliUsageError naming the flag at fault
+ */
+export function controlPlaneSettings(
+  values: ServeValues,
+  devIdentity: boolean,
+): ControlPlaneSettings {
+  const tenants = values['entra-tenant'] ?? [];
+  const audiences = values['entra-audience'] ?? [];
+  const entraFlags = (
+    ['entra-tenant', 'entra-audience', 'entra-issuer', 'entra-client-id'] as const
+  ).filter((flag) => values[flag] !== undefined);
+  if (devIdentity && entraFlags.length > 0) {
+    throw new CliUsageError(
+      `--${entraFlags[0] ?? ''} and --dev-identity exclude each other: the embedded provider signs everyone in`,
+      HINT,
+    );
+  }
+  if (tenants.length === 0 && entraFlags.length > 0) {
+    throw new CliUsageError(`--${entraFlags[0] ?? ''} needs --entra-tenant`, HINT);
+  }
+  const bad = [...tenants, ...(values.admin ?? [])].find((id): boolean => !isObjectId(id));
+  if (bad !== undefined) {
+    throw new CliUsageError(
+      `--entra-tenant and --admin take object ids (GUIDs) (got ${JSON.stringify(bad)})`,
+      HINT,
+    );
+  }
+  if (tenants.length > 0 && audiences.length === 0) {
+    throw new CliUsageError(
+      "--entra-audience is required: the client id of the clusters' server app",
+      HINT,
+    );
+  }
+  const publicUrl = values['public-url'];
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+\/?$/.test(publicUrl)) {
+    throw new CliUsageError(
+      `--public-url must be http(s)://host[:port] (got ${JSON.stringify(publicUrl)})`,
+      HINT,
+    );
+  }
+  const issuers = values['entra-issuer'] ?? [];
+  return {
+    entra:
+      tenants.length === 0
+        ? undefined
+        : {
+            tenants,
+            issuers:
+              issuers.length > 0
+                ? issuers
+                : tenants.flatMap((tenant) => [
+                    `https://login.microsoftonline.com/${tenant}/v2.0`,
+                    `https://sts.windows.net/${tenant}/`,
+                  ]),
+            audiences: audiences.flatMap((audience) =>
+              isObjectId(audience) ? [audience, `api://${audience}`] : [audience],
+            ),
+            clientId: values['entra-client-id'],
+          },
+    administrators: values.admin ?? [],
+    publicUrl,
+    limits: {
+      ...seconds(values, 'offline-after', 'offlineAfterMs', 1000),
+      ...seconds(values, 'heartbeat-interval', 'heartbeatIntervalMs', 1000),
+      ...seconds(values, 'sender-token-lifetime', 'senderTokenSeconds', 1),
+      ...seconds(values, 'agent-credential-lifetime', 'agentCredentialSeconds', 1),
+    },
+  };
+}
+
+/**
+ * The control plane's options: from the settings, or — with the embedded identity provider —
+ * signing in against it, with its first user as administrator unless `--admin` names others.
+ */
+export function controlPlaneOptions(
+  settings: ControlPlaneSettings,
+  dev:
+    {issuer: string; authority: string; directory: DevDirectory; fetch: typeof fetch} | undefined,
+): ControlPlaneOptions {
+  const base = {
+    ...(settings.publicUrl === undefined ? {} : {publicUrl: settings.publicUrl}),
+    limits: settings.limits,
+  };
+  if (dev) {
+    const {directory} = dev;
+    const cli =
+      directory.publicClients?.find((client) => client.name === 'porthole-cli') ??
+      directory.publicClients?.[0];
+    const firstUser = directory.users?.[0]?.objectId;
+    return {
+      ...base,
+      entra: {
+        tenants: [directory.tenantId],
+        issuers: [dev.issuer],
+        audiences: [directory.api.clientId],
+      },
+      fetch: dev.fetch,
+      administrators:
+        settings.administrators.length > 0 ? settings.administrators : firstUser ? [firstUser] : [],
+      ...(cli
+        ? {
+            signIn: {
+              authority: dev.authority,
+              tenantId: directory.tenantId,
+              serverApp: directory.api.clientId,
+              clientId: cli.clientId,
+            },
+          }
+        : {}),
+    };
+  }
+  const entra = settings.entra;
+  const tenant = entra?.tenants[0];
+  return {
+    ...base,
+    entra,
+    administrators: settings.administrators,
+    ...(entra?.clientId && tenant
+      ? {
+          signIn: {
+            authority: `https://login.microsoftonline.com/${tenant}`,
+            tenantId: tenant,
+            serverApp: entra.audiences[0] ?? '',
+            clientId: entra.clientId,
+          },
+        }
+      : {}),
+  };
+}
+
+function seconds<Key extends string>(
+  values: ServeValues,
+  flag:
+    'offline-after' | 'heartbeat-interval' | 'sender-token-lifetime' | 'agent-credential-lifetime',
+  key: Key,
+  scale: number,
+): Partial<Record<Key, number>> {
+  const value = values[flag];
+  if (value === undefined) return {};
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) {
+    throw new CliUsageError(
+      `--${flag} must be a whole number of seconds (got ${JSON.stringify(value)})`,
+      HINT,
+    );
+  }
+  return {[key]: number * scale} as Partial<Record<Key, number>>;
+}
