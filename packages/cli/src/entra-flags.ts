@@ -108,34 +108,51 @@ export function entraConfig(values: EntraValues, context: CliContext): EntraConf
     if (stray) throw new CliUsageError(`--${stray} needs --entra-tenant`, HINT);
     return undefined;
   }
+  return {
+    ...acceptedEntraTokens(tenants, audiences, issuers, HINT),
+    ...forTenants(entraOptions(values, context), tenants),
+    roleAssignmentsFile: values['role-assignments'],
+  };
+}
+
+/**
+ * The Entra tokens to accept, from `--entra-tenant` (one at least), `--entra-audience` and
+ * `--entra-issuer`: the issuers default to the tenants' v2 and v1 ones, and a client id as
+ * audience also stands for its App ID URI (a v1 token's audience).
+ *
+ * @throws CliUsageError for a tenant that is not an id, or no audience
+ */
+export function acceptedEntraTokens(
+  tenants: readonly string[],
+  audiences: readonly string[],
+  issuers: readonly string[],
+  hint: string,
+): {tenants: string[]; issuers: string[]; audiences: string[]} {
   const badTenant = tenants.find((tenant): boolean => !isObjectId(tenant));
-  if (badTenant) {
+  if (badTenant !== undefined) {
     throw new CliUsageError(
       `--entra-tenant must be a tenant id (got ${JSON.stringify(badTenant)})`,
-      HINT,
+      hint,
     );
   }
   if (audiences.length === 0) {
     throw new CliUsageError(
-      "--entra-audience is required: the client id of the cluster's server app",
-      HINT,
+      "--entra-audience is required: the client id of the clusters' server app",
+      hint,
     );
   }
   return {
-    tenants,
+    tenants: [...tenants],
     issuers:
       issuers.length > 0
-        ? issuers
+        ? [...issuers]
         : tenants.flatMap((tenant) => [
             `https://login.microsoftonline.com/${tenant}/v2.0`,
             `https://sts.windows.net/${tenant}/`,
           ]),
-    // A v1 token's audience may be the App ID URI rather than the client id.
     audiences: audiences.flatMap((audience) =>
       isObjectId(audience) ? [audience, `api://${audience}`] : [audience],
     ),
-    ...forTenants(entraOptions(values, context), tenants),
-    roleAssignmentsFile: values['role-assignments'],
   };
 }
 

@@ -50,7 +50,7 @@ describe('porthole agent run: Entra flags', () => {
     ],
     [
       ['--entra-tenant', TENANT],
-      "--entra-audience is required: the client id of the cluster's server app",
+      "--entra-audience is required: the client id of the clusters' server app",
     ],
     [
       ['--entra-tenant', TENANT, '--entra-audience', API, '--entra-user-name', 'email'],

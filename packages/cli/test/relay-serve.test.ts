@@ -184,6 +184,75 @@ describe('porthole relay serve', () => {
     );
   });
 
+  it('signs the control plane in with the Entra settings given, and tells CLIs how to sign in', async () => {
+    const tenant = '2b3c4d5e-0000-4000-8000-000000000001';
+    const serverApp = '2b3c4d5e-0000-4000-8000-000000000002';
+    const cliApp = '2b3c4d5e-0000-4000-8000-000000000003';
+    const relay = serve(
+      '--listen',
+      '127.0.0.1:0',
+      '--entra-tenant',
+      tenant,
+      '--entra-audience',
+      serverApp,
+      '--entra-client-id',
+      cliApp,
+      '--admin',
+      '2b3c4d5e-0000-4000-8000-000000000004',
+    );
+    const url = await relay.listening;
+    const metadata = await (await fetch(`${url}/api/v1/metadata`)).json();
+    expect(metadata).toEqual({
+      relay: url,
+      apiVersion: 'v1',
+      authentication: {
+        authority: `https://login.microsoftonline.com/${tenant}`,
+        tenantId: tenant,
+        serverApp,
+        clientId: cliApp,
+      },
+    });
+    const allowlist = await fetch(`${url}/urls/allowlist?api-version=2020-01-01`);
+    expect(await allowlist.json()).toEqual([
+      '127.0.0.1',
+      'login.microsoftonline.com',
+      'sts.windows.net',
+    ]);
+    const anonymous = await fetch(`${url}/api/v1/clusters`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it.each([
+    [['--admin', 'ops'], '--admin takes object ids (GUIDs) (got "ops")'],
+    [
+      ['--entra-audience', '2b3c4d5e-0000-4000-8000-000000000002'],
+      '--entra-audience needs --entra-tenant',
+    ],
+    [['--entra-tenant', '2b3c4d5e-0000-4000-8000-000000000001'], '--entra-audience is required'],
+    [
+      ['--entra-tenant', 'contoso', '--entra-audience', 'x'],
+      '--entra-tenant must be a tenant id (got "contoso")',
+    ],
+    [
+      ['--dev-identity', '--entra-tenant', '2b3c4d5e-0000-4000-8000-000000000001'],
+      '--entra-tenant and --dev-identity exclude each other',
+    ],
+    [['--offline-after', '0'], '--offline-after must be a whole number of seconds (got "0")'],
+    [
+      ['--sender-token-lifetime', '1h'],
+      '--sender-token-lifetime must be a whole number of seconds (got "1h")',
+    ],
+    [
+      ['--public-url', 'relay.example'],
+      '--public-url must be http(s)://host[:port] (got "relay.example")',
+    ],
+  ])('exits 2 for control-plane flags %j', async (args, message) => {
+    const refused = serve(...args);
+    const [code] = (await once(refused.child, 'exit')) as [number];
+    expect(code).toBe(2);
+    expect(refused.stderr()).toContain(`error ERR_CLI_USAGE: ${message}`);
+  });
+
   it("exits 1 with ERR_RELAY_STORE for a database it cannot use, never printing the URL's password", async () => {
     const wrongScheme = serve('--database-url', 'mysql://root:hunter2@127.0.0.1/relay');
     const [code] = (await once(wrongScheme.child, 'exit')) as [number];

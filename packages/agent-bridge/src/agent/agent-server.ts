@@ -2,7 +2,7 @@ import {createServer} from 'node:http';
 import type {IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse} from 'node:http';
 import type {Duplex} from 'node:stream';
 
-import {forwardRequestHeaders, isUpgrade, kubeStatus} from '../http/headers.js';
+import {CORRELATION_HEADER, forwardRequestHeaders, isUpgrade, kubeStatus} from '../http/headers.js';
 import type {AuthDecision, Authenticator} from './authenticator.js';
 import type {KubeUpstream} from './kube-upstream.js';
 
@@ -13,6 +13,16 @@ export interface AgentRequestLog {
   status: number;
   upgrade: boolean;
   ms: number;
+  /** The caller's `x-ms-correlation-request-id` (`porthole … --debug`), when it sent one. */
+  correlationId?: string;
+}
+
+/** The caller's correlation id, when it is one: a short token of safe characters. */
+function correlationOf(request: IncomingMessage): {correlationId?: string} {
+  const value = request.headers[CORRELATION_HEADER];
+  return typeof value === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(value)
+    ? {correlationId: value}
+    : {};
 }
 
 /**
@@ -89,6 +99,7 @@ export class AgentServer {
         status: response.statusCode,
         upgrade: false,
         ms: Date.now() - started,
+        ...correlationOf(request),
       });
     });
     const forwarded = forwardRequestHeaders(request.headers, false);
@@ -127,6 +138,7 @@ export class AgentServer {
       status: decision.kind === 'deny' ? decision.status : 101,
       upgrade: true,
       ms: Date.now() - started,
+      ...correlationOf(request),
     });
     if (decision.kind === 'deny') {
       const body = kubeStatus(decision.status, decision.reason, decision.message);

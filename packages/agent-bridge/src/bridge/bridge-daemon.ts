@@ -23,6 +23,8 @@ export interface RegistrationRequest {
    * `false`: until removed or the bridge stops (`--daemon`).
    */
   hold: boolean;
+  /** `porthole proxy --debug`: the id the bridge sends with every request of this cluster. */
+  correlationId?: string;
 }
 
 /** A cluster the bridge serves, as `porthole proxy status` shows it. */
@@ -203,7 +205,12 @@ export class BridgeDaemon {
     // The bridge's own file switches to the new context; a file the user named keeps its own.
     for (const path of kubeconfigs)
       await addContext(path, context, path === this.files.kubeconfigPath);
-    this.#server.addCluster({name: request.cluster, relay: request.relay, mode: request.mode});
+    this.#server.addCluster({
+      name: request.cluster,
+      relay: request.relay,
+      mode: request.mode,
+      ...(request.correlationId === undefined ? {} : {correlationId: request.correlationId}),
+    });
     try {
       await this.#server.probe(request.cluster);
     } catch (err) {

@@ -10,7 +10,12 @@ import type {Duplex} from 'node:stream';
 import type {WebSocketFactory} from '@porthole/core/protocol';
 
 import {AgentBridgeError} from '../errors.js';
-import {forwardRequestHeaders, forwardResponseHeaders, kubeStatus} from '../http/headers.js';
+import {
+  CORRELATION_HEADER,
+  forwardRequestHeaders,
+  forwardResponseHeaders,
+  kubeStatus,
+} from '../http/headers.js';
 import {splice} from '../http/splice.js';
 import type {Logger} from '../log.js';
 import type {RelayTarget, TunnelMode} from '../tunnel/relay-target.js';
@@ -23,6 +28,11 @@ export interface ClusterRegistration {
   name: string;
   relay: RelayTarget;
   mode: TunnelMode;
+  /**
+   * Sent as `x-ms-correlation-request-id` with every request that has none (`porthole proxy
+   * --debug`), so that the agent's log shows the same id as the CLI and the relay.
+   */
+  correlationId?: string;
 }
 
 /** What {@link BridgeServer.listen} needs. */
@@ -236,6 +246,9 @@ export class BridgeServer {
       method: request.method,
       path,
       headers: {
+        ...(route.registration.correlationId === undefined
+          ? {}
+          : {[CORRELATION_HEADER]: route.registration.correlationId}),
         ...forwardRequestHeaders(request.headers, false),
         host: `porthole-${route.registration.name}`,
       },

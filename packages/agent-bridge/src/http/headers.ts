@@ -1,6 +1,12 @@
 import type {IncomingHttpHeaders, OutgoingHttpHeaders} from 'node:http';
 
 /**
+ * The header a `porthole … --debug` client sends (Azure's name for it), so that one id shows in
+ * the CLI's output and the relay's and the agent's logs.
+ */
+export const CORRELATION_HEADER = 'x-ms-correlation-request-id';
+
+/**
  * Headers that describe one hop of a connection (RFC 9110 §7.6.1, plus the HTTP/2 ones that
  * HTTP/1.1 may carry), never forwarded across the tunnel.
  */

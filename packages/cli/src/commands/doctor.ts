@@ -29,6 +29,8 @@ interface Facts {
   cluster: string;
   userToken?: string;
   relayToken?: {origin: string; entity: string; token: string};
+  /** `--debug`: sent through the tunnel as well, for the agent's log. */
+  correlationId?: string;
 }
 
 /**
@@ -46,7 +48,12 @@ export async function run(args: readonly string[], context: CliContext): Promise
   );
   const cluster = clusterName(values.name, HINT);
   const client = await signedInClient(values, context, 'doctor');
-  const facts: Facts = {relay: new URL(client.relay), client, cluster};
+  const facts: Facts = {
+    relay: new URL(client.relay),
+    client,
+    cluster,
+    ...(context.correlationId === undefined ? {} : {correlationId: context.correlationId}),
+  };
   const saToken = values.token ?? context.env.PORTHOLE_TOKEN;
   const checks: [string, () => Promise<Finding>][] = [
     ['Relay name resolves', () => resolves(facts)],
@@ -307,6 +314,9 @@ async function throughTunnel(
           headers: {
             host: 'kubernetes',
             authorization: `Bearer ${saToken ?? facts.userToken ?? ''}`,
+            ...(facts.correlationId === undefined
+              ? {}
+              : {'x-ms-correlation-request-id': facts.correlationId}),
             ...(body === undefined ? {} : {'content-type': 'application/json'}),
           },
           timeout: TIMEOUT_MS,

@@ -1,22 +1,10 @@
 import {PortholeError} from '@porthole/core';
+import type {ClusterView} from '@porthole/relay';
 
 import {CliRelayError} from '../errors.js';
 
 /** A cluster as the control plane answers it (`Cluster` in its OpenAPI document). */
-export interface Cluster {
-  name: string;
-  id: string;
-  hybridConnection: string;
-  createdAt: string;
-  createdBy: string;
-  connectivityStatus: 'Connecting' | 'Connected' | 'Offline' | 'Expired';
-  agentVersion: string | null;
-  kubernetesVersion: string | null;
-  totalNodeCount: number | null;
-  lastConnectivityTime: string | null;
-  agentErrors: string[];
-  agentCredentialExpiresAt: string | null;
-}
+export type Cluster = ClusterView;
 
 /** What an agent needs to reach the relay as its cluster's listener. */
 export interface AgentCredential {

@@ -1,6 +1,7 @@
 import type {ControlPlaneOptions, DevDirectory} from '@porthole/relay';
 import {isObjectId} from '@porthole/core/auth';
 
+import {acceptedEntraTokens} from '../entra-flags.js';
 import {CliUsageError} from '../errors.js';
 
 const HINT = 'Run "porthole relay serve --help" for its options.';
@@ -67,16 +68,10 @@ export function controlPlaneSettings(
   if (tenants.length === 0 && entraFlags.length > 0) {
     throw new CliUsageError(`--${entraFlags[0] ?? ''} needs --entra-tenant`, HINT);
   }
-  const bad = [...tenants, ...(values.admin ?? [])].find((id): boolean => !isObjectId(id));
-  if (bad !== undefined) {
+  const badAdmin = (values.admin ?? []).find((id): boolean => !isObjectId(id));
+  if (badAdmin !== undefined) {
     throw new CliUsageError(
-      `--entra-tenant and --admin take object ids (GUIDs) (got ${JSON.stringify(bad)})`,
-      HINT,
-    );
-  }
-  if (tenants.length > 0 && audiences.length === 0) {
-    throw new CliUsageError(
-      "--entra-audience is required: the client id of the clusters' server app",
+      `--admin takes object ids (GUIDs) (got ${JSON.stringify(badAdmin)})`,
       HINT,
     );
   }
@@ -87,23 +82,12 @@ export function controlPlaneSettings(
       HINT,
     );
   }
-  const issuers = values['entra-issuer'] ?? [];
   return {
     entra:
       tenants.length === 0
         ? undefined
         : {
-            tenants,
-            issuers:
-              issuers.length > 0
-                ? issuers
-                : tenants.flatMap((tenant) => [
-                    `https://login.microsoftonline.com/${tenant}/v2.0`,
-                    `https://sts.windows.net/${tenant}/`,
-                  ]),
-            audiences: audiences.flatMap((audience) =>
-              isObjectId(audience) ? [audience, `api://${audience}`] : [audience],
-            ),
+            ...acceptedEntraTokens(tenants, audiences, values['entra-issuer'] ?? [], HINT),
             clientId: values['entra-client-id'],
           },
     administrators: values.admin ?? [],

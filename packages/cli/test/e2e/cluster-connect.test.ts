@@ -18,7 +18,7 @@ import type {DevDirectory} from '@porthole/relay';
 import {freePort, kubectl, openApiValidator, serviceAccountToken} from '@porthole/testing';
 import type {LineProcess} from '@porthole/testing';
 
-import {porthole} from './processes.js';
+import {porthole, runPorthole} from './processes.js';
 
 const cluster = inject('cluster');
 const schemas = openApiValidator(OPENAPI_DOCUMENT);
@@ -56,11 +56,7 @@ function start(args: string[], extraEnv: NodeJS.ProcessEnv = {}): LineProcess {
 }
 
 /** Runs a porthole command to its end. */
-async function run(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
-  const child = porthole(args, env);
-  const code = await child.exit();
-  return {code, stdout: child.lines.join('\n'), stderr: child.stderr};
-}
+const run = (args: string[]) => runPorthole(args, env);
 
 async function json(args: string[]): Promise<unknown> {
   const result = await run([...args, '-o', 'json']);
@@ -353,8 +349,18 @@ describe('porthole cluster connect', () => {
     }
   });
 
-  it('checks the whole way with doctor', async () => {
-    const doctor = await run(['doctor', '-n', 'demo']);
+  it('checks the whole way with doctor, under one correlation id in the CLI, relay and agent', async () => {
+    const doctor = await run(['doctor', '-n', 'demo', '--debug']);
+    const [, correlationId = ''] = /^debug: correlation id (\S+)$/m.exec(doctor.stderr) ?? [];
+    expect(correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    await until(
+      () => Promise.resolve(relay.stderr.includes(`"correlationId":"${correlationId}"`)),
+      5_000,
+    );
+    await until(
+      () => Promise.resolve(agent?.stderr.includes(`"correlationId":"${correlationId}"`) ?? false),
+      5_000,
+    );
     expect(doctor, doctor.stdout + doctor.stderr).toMatchObject({code: 0});
     for (const check of [
       'Relay name resolves: 127.0.0.1',
@@ -377,6 +383,52 @@ describe('porthole cluster connect', () => {
     expect(doctor.stdout).toContain('→ Check the agent pod');
     agent = await startAgent();
     await until(async () => (await status()) === 'Connected', 15_000);
+  });
+
+  it('lets Cluster User open the proxy and read nothing', async () => {
+    const devHome = join(home, 'cluster-user');
+    const devEnv = {...env, PORTHOLE_HOME: devHome};
+    const asDev = (args: string[]) => porthole(args, devEnv);
+    expect(await asDev(['login', '--relay', relayUrl, '--dev-user', 'dev']).exit()).toBe(0);
+    const granted = await run([
+      'role',
+      'assignment',
+      'create',
+      '--cluster',
+      'demo',
+      '--role',
+      'Cluster User',
+      '--assignee',
+      DEV,
+      '-o',
+      'json',
+    ]);
+    expect(granted.code).toBe(0);
+    const port = await freePort();
+    const proxy = asDev(['proxy', '-n', 'demo', '--port', String(port)]);
+    processes.push(proxy);
+    try {
+      await proxy.line(/^Start sending kubectl requests/);
+      const denied = await kubectl(join(devHome, 'bridge', 'kubeconfig'), [
+        '--context',
+        'porthole-demo',
+        'get',
+        'pods',
+        '-n',
+        'default',
+      ]);
+      expect(denied.code).toBe(1);
+      expect(denied.stderr).toContain(
+        `no Porthole role assignment gives ${DEV} Microsoft.Kubernetes/connectedClusters/pods/read`,
+      );
+    } finally {
+      await proxy.stop();
+      await asDev(['proxy', 'stop', '--port', String(port)]).exit();
+      const id = (JSON.parse(granted.stdout) as {id: string}).id;
+      expect(
+        await run(['role', 'assignment', 'delete', '--cluster', 'demo', '--id', id]),
+      ).toMatchObject({code: 0});
+    }
   });
 
   it('refuses bad input with stable codes and messages', async () => {

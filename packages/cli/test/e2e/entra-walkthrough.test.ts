@@ -27,7 +27,7 @@ import {
 } from '@porthole/testing';
 import type {LineProcess} from '@porthole/testing';
 
-import {porthole, relayServeArgs, relayWebSocketUrl} from './processes.js';
+import {porthole, runPorthole, relayServeArgs, relayWebSocketUrl} from './processes.js';
 
 const cluster = inject('cluster');
 const KEY = 'entra-walkthrough-key';
@@ -107,12 +107,8 @@ function start(args: string[], extraEnv: NodeJS.ProcessEnv = {}): LineProcess {
   return process;
 }
 
-/** Runs a porthole command to its end and returns its output. */
-async function run(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
-  const process = porthole(args, env);
-  const code = await process.exit();
-  return {code, stdout: process.lines.join('\n'), stderr: process.stderr};
-}
+/** Runs a porthole command to its end. */
+const run = (args: string[]) => runPorthole(args, env);
 
 /** kubectl on the proxy's context, as the signed-in principal (through `porthole get-token`). */
 const viaProxy = (args: string[]) =>

@@ -9,6 +9,16 @@ export function porthole(args: readonly string[], env: NodeJS.ProcessEnv): LineP
   return LineProcess.start(process.execPath, [BIN, ...args], env);
 }
 
+/** Runs `porthole ARGS…` to its end: its exit code and what it printed. */
+export async function runPorthole(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{code: number | null; stdout: string; stderr: string}> {
+  const child = porthole(args, env);
+  const code = await child.exit();
+  return {code, stdout: child.lines.join('\n'), stderr: child.stderr};
+}
+
 /**
  * The arguments of `porthole relay serve` for a test: its data in `dataDir`, the hybrid
  * connections named, one SAS rule `dev` with `sasKey`, on a free port unless `listen` says

@@ -7,7 +7,7 @@ import type {JWTPayload} from 'jose';
 import {httpsRequest, UserAgent} from '@porthole/testing';
 import type {HttpsResponse} from '@porthole/testing';
 
-import {DevIdentityProvider} from '../../src/index.js';
+import {DevIdentityProvider, fetchTrusting} from '../../src/index.js';
 import type {DevDirectory, DevIdentityProviderOptions} from '../../src/index.js';
 
 /** Object ids and client ids of the test directory, fresh per test run. */
@@ -171,21 +171,6 @@ export function postForm(
     headers: {'content-type': 'application/x-www-form-urlencoded', ...headers},
     body: new URLSearchParams(form).toString(),
   });
-}
-
-/** `fetch` over node:https trusting `ca`, for jose's `customFetch`. */
-export function fetchTrusting(ca: string) {
-  return async (url: string, init: {headers: Headers; method: string}): Promise<Response> => {
-    const response = await httpsRequest(url, {
-      ca,
-      method: init.method,
-      headers: Object.fromEntries(init.headers.entries()),
-    });
-    return new Response(response.text, {
-      status: response.status,
-      headers: response.headers as Record<string, string>,
-    });
-  };
 }
 
 /** Verifies a token against the provider's published JWKS, as Porthole's validator will. */

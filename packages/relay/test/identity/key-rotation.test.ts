@@ -10,15 +10,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
 import {httpsRequest} from '@porthole/testing';
 
-import {DevIdentityProvider, generateIdentitySigningKey} from '../../src/index.js';
-import {
-  ID,
-  SECRETS,
-  fetchTrusting,
-  postForm,
-  startTestIdentity,
-  testDirectory,
-} from './fixtures.js';
+import {DevIdentityProvider, fetchTrusting, generateIdentitySigningKey} from '../../src/index.js';
+import {ID, SECRETS, postForm, startTestIdentity, testDirectory} from './fixtures.js';
 import type {TestIdentity} from './fixtures.js';
 
 let test: TestIdentity;
