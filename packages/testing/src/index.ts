@@ -20,3 +20,5 @@ export type {Form, HttpsResponse} from './user-agent.js';
 export {freePort} from './cluster/ports.js';
 export {openApiValidator} from './openapi.js';
 export type {OpenApiValidator} from './openapi.js';
+export {scratchDatabase, TEST_POSTGRES_URL} from './scratch-database.js';
+export type {ScratchDatabase} from './scratch-database.js';

@@ -1,6 +1,6 @@
 /**
- * The cluster-connect walkthrough through the CLI against a relay with its control plane and
- * the embedded identity provider (Entra-shaped: Microsoft's cloud cannot be reached from
+ * The cluster-connect walkthrough through the CLI against a relay with its control plane (its
+ * state in the machine's PostgreSQL) and the embedded identity provider (Entra-shaped: Microsoft's cloud cannot be reached from
  * here), on the real test cluster: connect (the manifest applied, the agent run from the
  * credentials it made), show, list, both ways to authenticate through proxy, a relay token
  * renewed under an open watch, Offline and back, doctor, the refusals, and delete.
@@ -15,8 +15,14 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
 import {createKubeconfig, serializeKubeconfig} from '@porthole/core';
 import {OPENAPI_DOCUMENT} from '@porthole/relay';
 import type {DevDirectory} from '@porthole/relay';
-import {freePort, kubectl, openApiValidator, serviceAccountToken} from '@porthole/testing';
-import type {LineProcess} from '@porthole/testing';
+import {
+  freePort,
+  kubectl,
+  openApiValidator,
+  scratchDatabase,
+  serviceAccountToken,
+} from '@porthole/testing';
+import type {LineProcess, ScratchDatabase} from '@porthole/testing';
 
 import {porthole, runPorthole} from './processes.js';
 
@@ -47,6 +53,7 @@ let relayUrl: string;
 let relay: LineProcess;
 let agent: LineProcess | undefined;
 let bridgePort: number;
+let database: ScratchDatabase;
 const processes: LineProcess[] = [];
 
 function start(args: string[], extraEnv: NodeJS.ProcessEnv = {}): LineProcess {
@@ -133,9 +140,13 @@ beforeAll(async () => {
   const directoryPath = join(home, 'directory.json');
   await writeFile(directoryPath, JSON.stringify(directory));
   env = {PORTHOLE_HOME: home};
+  // The relay keeps its state in PostgreSQL here (porthole up covers SQLite).
+  database = await scratchDatabase();
   relay = start([
     'relay',
     'serve',
+    '--database-url',
+    database.url,
     '--listen',
     '127.0.0.1:0',
     '--data-dir',
@@ -172,6 +183,7 @@ afterAll(async () => {
     '--wait=false',
   ]);
   await rm(home, {recursive: true, force: true});
+  await database.drop();
 });
 
 describe('porthole cluster connect', () => {

@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto';
 
 import {createSasToken} from '@porthole/core/protocol';
 import pg from 'pg';
-import {openApiValidator} from '@porthole/testing';
+import {openApiValidator, TEST_POSTGRES_URL} from '@porthole/testing';
 
 import {
   fetchTrusting,
@@ -14,9 +14,6 @@ import {
 import type {ControlPlaneLimits, RelayStore} from '../../src/index.js';
 import {ID, startTestIdentity} from '../identity/fixtures.js';
 import type {TestIdentity} from '../identity/fixtures.js';
-
-export const POSTGRES_URL =
-  process.env.PORTHOLE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A store for one test, and how to remove every trace of it. */
 export interface TestStore {
@@ -36,9 +33,9 @@ export const STORES: readonly {name: string; open(): Promise<TestStore>}[] = [
     open: async () => {
       const schema = `porthole_cp_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
       return {
-        store: await PostgresRelayStore.open(POSTGRES_URL, {schema}),
+        store: await PostgresRelayStore.open(TEST_POSTGRES_URL, {schema}),
         drop: async () => {
-          const client = new pg.Client({connectionString: POSTGRES_URL});
+          const client = new pg.Client({connectionString: TEST_POSTGRES_URL});
           await client.connect();
           await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
           await client.end();

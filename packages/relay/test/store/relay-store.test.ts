@@ -14,6 +14,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import Database from 'better-sqlite3';
 import {Pool} from 'pg';
+import {TEST_POSTGRES_URL} from '@porthole/testing';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 
 import {openRelayStore, PostgresRelayStore, SqliteRelayStore} from '../../src/index.js';
@@ -26,8 +27,6 @@ import type {
 import {POSTGRES_MIGRATIONS} from '../../src/store/postgres-store.js';
 import {SQLITE_MIGRATIONS} from '../../src/store/sqlite-store.js';
 
-const DATABASE_URL =
-  process.env.PORTHOLE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const RUN = `porthole_test_${randomBytes(6).toString('hex')}`;
 
 /** Stores and directories to close and remove after each test. */
@@ -42,12 +41,12 @@ const schemas: string[] = [];
 /** A connection for looking into and dropping the test schemas; fails clearly without a server. */
 async function postgres(): Promise<Pool> {
   if (admin) return admin;
-  const pool = new Pool({connectionString: DATABASE_URL, max: 2});
+  const pool = new Pool({connectionString: TEST_POSTGRES_URL, max: 2});
   try {
     await pool.query('SELECT 1');
   } catch (err) {
     await pool.end();
-    const where = new URL(DATABASE_URL);
+    const where = new URL(TEST_POSTGRES_URL);
     where.password = '';
     where.search = '';
     throw new Error(
@@ -134,7 +133,7 @@ const postgresSchema: PersistentBackend = {
     const pool = await postgres();
     const schema = freshSchema();
     return {
-      open: async () => track(await PostgresRelayStore.open(DATABASE_URL, {schema})),
+      open: async () => track(await PostgresRelayStore.open(TEST_POSTGRES_URL, {schema})),
       versions: async () =>
         (
           await pool.query<{version: number}>(
@@ -694,7 +693,7 @@ describe('openRelayStore', () => {
       // The schema comes through the URL here (libpq's `options`), as an operator could give it.
       const schema = freshSchema();
       await pool.query(`CREATE SCHEMA "${schema}"`);
-      const url = new URL(DATABASE_URL);
+      const url = new URL(TEST_POSTGRES_URL);
       url.searchParams.set('options', `-c search_path=${schema}`);
       const store = track(
         await openRelayStore({dataDir: dir, databaseUrl: url.href.replace(/^[a-z]+:/, scheme)}),
