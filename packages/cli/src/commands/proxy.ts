@@ -1,17 +1,19 @@
 import {spawn} from 'node:child_process';
 import {once} from 'node:events';
 import {closeSync, openSync} from 'node:fs';
-import {resolve} from 'node:path';
+import {readFile} from 'node:fs/promises';
+import {dirname, join, resolve} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {fileURLToPath} from 'node:url';
 
 import type {BridgeFiles, KubectlCredential, RelayTarget, TunnelMode} from '@porthole/agent-bridge';
 
+import {clusterName} from '../cluster-name.js';
 import type {CliContext} from '../command.js';
 import {dataDir} from '../data-dir.js';
 import {CredentialRenewal} from '../control-plane/credential-renewal.js';
 import {signedInClient} from '../control-plane/signed-in-client.js';
-import {CliUsageError, ExitCode} from '../errors.js';
+import {CliUsageError, CliWaitError, ExitCode} from '../errors.js';
 import {parseFlags} from '../flags.js';
 import {RELAY_OPTIONS, relayTarget} from '../relay-flags.js';
 import {SignInFiles} from '../sign-in/session-files.js';
@@ -39,16 +41,15 @@ export async function run(args: readonly string[], context: CliContext): Promise
     },
     HINT,
   );
-  const cluster = values.name;
-  if (!cluster || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(cluster)) {
-    throw new CliUsageError(
-      cluster
-        ? `-n must be a cluster name (got ${JSON.stringify(cluster)})`
-        : '-n <cluster> is required',
-      HINT,
-    );
-  }
+  const cluster = clusterName(values.name, HINT);
   const port = bridgePort(values.port);
+  if (values.daemon && usesControlPlane(values)) {
+    // Its credential needs renewing: a foreground proxy in the background does that.
+    if (values.file === '-') {
+      throw new CliUsageError('-f - prints the context; it cannot go with --daemon here', HINT);
+    }
+    return inBackground(args, cluster, port, values.file, context);
+  }
   const saToken = values.token ?? context.env.PORTHOLE_TOKEN;
   const relayCredential = usesControlPlane(values)
     ? await controlPlaneCredential(values, cluster, saToken, context)
@@ -91,12 +92,6 @@ export async function run(args: readonly string[], context: CliContext): Promise
     say(`Start sending kubectl requests on '${contextName}' context…`);
   };
   if (values.daemon) {
-    if (relayCredential.renew) {
-      throw new CliUsageError(
-        '--daemon needs a relay credential of its own (--relay-token or --sas-key-name): a credential from the control plane is renewed by a running porthole proxy',
-        'Run porthole proxy in the foreground (or under nohup), or give --relay-token.',
-      );
-    }
     const registered = await client.register({...registration, hold: false});
     announce(registered.server);
     say(`Stop it with: porthole proxy stop --port ${port}`);
@@ -123,6 +118,58 @@ export async function run(args: readonly string[], context: CliContext): Promise
   // The bridge removes the cluster and its contexts once the held registration closes.
   say(`Closed the proxy for ${cluster}.`);
   return ExitCode.OK;
+}
+
+/**
+ * `porthole proxy --daemon` with a credential from the control plane: the same command without
+ * `--daemon`, detached, its output in `proxy-<cluster>.log` beside the bridge's; it holds the
+ * registration and renews the credential, and ends when the bridge stops (`proxy stop`). Returns
+ * once the bridge serves the cluster.
+ *
+ * @throws CliWaitError `ERR_CLI_TIMEOUT` with the end of its log when it does not get there
+ */
+async function inBackground(
+  args: readonly string[],
+  cluster: string,
+  port: number,
+  file: string | undefined,
+  context: CliContext,
+): Promise<number> {
+  const {BridgeClient, ensureBridgeFiles} = await import('@porthole/agent-bridge');
+  const files = await ensureBridgeFiles(dataDir(context));
+  const logPath = join(dirname(files.logPath), `proxy-${cluster}.log`);
+  const log = openSync(logPath, 'a', 0o600);
+  const child = spawn(
+    process.execPath,
+    [BIN, 'proxy', ...args.filter((arg) => arg !== '--daemon')],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: context.env,
+      cwd: context.cwd,
+    },
+  );
+  closeSync(log);
+  child.unref();
+  const client = new BridgeClient(port, files);
+  const deadline = Date.now() + 60_000;
+  while (child.exitCode === null && Date.now() < deadline) {
+    const served = (await client.status())?.clusters.find((entry) => entry.cluster === cluster);
+    if (served?.hold) {
+      const kubeconfig = file === undefined ? files.kubeconfigPath : resolve(context.cwd, file);
+      context.stdout.write(
+        `Proxy for ${cluster} is ready at ${served.server}\nKubeconfig: ${kubeconfig}\nStart sending kubectl requests on '${served.context}' context…\nIt runs in the background (pid ${child.pid ?? '?'}, log ${logPath}), renewing its credential; stop it with: porthole proxy stop --port ${port}\n`,
+      );
+      return ExitCode.OK;
+    }
+    await sleep(200);
+  }
+  const tail = (await readFile(logPath, 'utf8').catch(() => '')).trim().split('\n').slice(-3);
+  throw new CliWaitError(
+    'ERR_CLI_TIMEOUT',
+    `The background proxy for ${cluster} did not start: ${tail.join(' | ')}`,
+    `See ${logPath}.`,
+  );
 }
 
 /**

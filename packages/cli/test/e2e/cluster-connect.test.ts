@@ -361,6 +361,30 @@ describe('porthole cluster connect', () => {
     }
   });
 
+  it('runs a renewing proxy in the background with --daemon, until proxy stop', async () => {
+    const daemon = await run(['proxy', '-n', 'demo', '--port', String(bridgePort), '--daemon']);
+    expect(daemon, daemon.stderr).toMatchObject({code: 0});
+    const [, pid = ''] = /It runs in the background \(pid (\d+), log /.exec(daemon.stdout) ?? [];
+    expect(Number(pid)).toBeGreaterThan(0);
+    const viaProxy = (args: string[]) =>
+      kubectl(join(home, 'bridge', 'kubeconfig'), ['--context', 'porthole-demo', ...args]);
+    expect(await viaProxy(['get', 'namespaces'])).toMatchObject({code: 0});
+    const status = (await json(['proxy', 'status', '--port', String(bridgePort)])) as {
+      clusters: {cluster: string; hold: boolean}[];
+    };
+    expect(status.clusters).toMatchObject([{cluster: 'demo', hold: true}]);
+    expect(await run(['proxy', 'stop', '--port', String(bridgePort)])).toMatchObject({code: 0});
+    // The background proxy ends with the bridge.
+    await until(() => {
+      try {
+        process.kill(Number(pid), 0);
+        return Promise.resolve(false);
+      } catch {
+        return Promise.resolve(true);
+      }
+    }, 10_000);
+  });
+
   it('checks the whole way with doctor, under one correlation id in the CLI, relay and agent', async () => {
     const doctor = await run(['doctor', '-n', 'demo', '--debug']);
     const [, correlationId = ''] = /^debug: correlation id (\S+)$/m.exec(doctor.stderr) ?? [];
