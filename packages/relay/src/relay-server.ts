@@ -489,14 +489,12 @@ export class RelayServer {
   }
 
   /** The entity a target names: the longest prefix of its path segments that is a hybrid connection. */
-  async #resolveEntity(target: HcTarget): Promise<HybridConnection | undefined> {
-    for (let length = target.segments.length; length > 0; length--) {
-      const entity = await this.#store.getHybridConnection(
-        target.segments.slice(0, length).join('/'),
-      );
-      if (entity) return entity;
-    }
-    return undefined;
+  #resolveEntity(target: HcTarget): Promise<HybridConnection | undefined> {
+    // At most 16 segments make an entity name (isValidEntityName): no longer prefix can match.
+    const prefixes = target.segments
+      .slice(0, 16)
+      .map((_, i, segments) => segments.slice(0, i + 1).join('/'));
+    return this.#store.longestHybridConnection(prefixes);
   }
 
   #origin(request: IncomingMessage): string {

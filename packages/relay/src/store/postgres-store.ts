@@ -166,6 +166,15 @@ export class PostgresRelayStore implements RelayStore {
     return rows[0] && toHybridConnection(rows[0]);
   }
 
+  async longestHybridConnection(names: readonly string[]): Promise<HybridConnection | undefined> {
+    const {rows} = await this.#query<HybridConnectionRow>(
+      `SELECT ${HYBRID_CONNECTION_COLUMNS} FROM hybrid_connections WHERE name = ANY($1::text[])
+       ORDER BY length(name) DESC LIMIT 1`,
+      [[...names]],
+    );
+    return rows[0] && toHybridConnection(rows[0]);
+  }
+
   async listHybridConnections(): Promise<HybridConnection[]> {
     const {rows} = await this.#query<HybridConnectionRow>(
       `SELECT ${HYBRID_CONNECTION_COLUMNS} FROM hybrid_connections ORDER BY name COLLATE "C"`,

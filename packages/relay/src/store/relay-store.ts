@@ -80,6 +80,11 @@ export interface NewCluster {
  */
 export interface RelayStore {
   getHybridConnection(name: string): Promise<HybridConnection | undefined>;
+  /**
+   * The longest of `names` that is a hybrid connection, in one look-up: how a request path
+   * (`clusters/prod/api/v1/pods`) finds its entity (`clusters/prod`).
+   */
+  longestHybridConnection(names: readonly string[]): Promise<HybridConnection | undefined>;
   /** Every hybrid connection, ordered by name (byte order, in both dialects). */
   listHybridConnections(): Promise<HybridConnection[]>;
   /** Creates the hybrid connection, or returns the existing one unchanged. */

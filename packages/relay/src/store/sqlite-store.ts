@@ -136,6 +136,19 @@ export class SqliteRelayStore implements RelayStore {
     return settle(() => this.#hybridConnection(name));
   }
 
+  longestHybridConnection(names: readonly string[]): Promise<HybridConnection | undefined> {
+    return settle(() => {
+      if (names.length === 0) return undefined;
+      const row = this.#db
+        .prepare<string[], HybridConnectionRow>(
+          `SELECT ${HYBRID_CONNECTION_COLUMNS} FROM hybrid_connections
+           WHERE name IN (${names.map(() => '?').join(', ')}) ORDER BY length(name) DESC LIMIT 1`,
+        )
+        .get(...names);
+      return row && toHybridConnection(row);
+    });
+  }
+
   listHybridConnections(): Promise<HybridConnection[]> {
     return settle(() =>
       this.#db

@@ -234,6 +234,17 @@ describe.each(backends)('RelayStore on $name', (backend) => {
       );
     });
 
+    it('finds the longest of several names that is a hybrid connection, in one look-up', async () => {
+      store = await backend.fresh();
+      for (const name of ['clusters', 'clusters/prod', 'clusters/prod/api/v1/extra'])
+        await store.ensureHybridConnection(name);
+      const prefixes = ['clusters', 'clusters/prod', 'clusters/prod/api', 'clusters/prod/api/v1'];
+      expect((await store.longestHybridConnection(prefixes))?.name).toBe('clusters/prod');
+      expect((await store.longestHybridConnection(['clusters']))?.name).toBe('clusters');
+      expect(await store.longestHybridConnection(['nowhere', 'nowhere/else'])).toBeUndefined();
+      expect(await store.longestHybridConnection([])).toBeUndefined();
+    });
+
     it('refuses an invalid name with ERR_RELAY_ENTITY_INVALID', async () => {
       store = await backend.fresh();
       await expect(store.ensureHybridConnection('a//b')).rejects.toMatchObject({
