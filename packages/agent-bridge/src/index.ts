@@ -1,9 +1,19 @@
-export {AgentBridgeError} from './errors.js';
-export type {AgentBridgeErrorCode} from './errors.js';
+export {AgentBridgeError, ForwardProxyError, forwardProxyFailure} from './errors.js';
+export type {AgentBridgeErrorCode, ForwardProxyErrorCode, ForwardProxyFailure} from './errors.js';
 export {stderrLogger} from './log.js';
 export type {Logger} from './log.js';
 export {nodeWebSocketFactory} from './web-socket.js';
 export type {NodeWebSocketOptions} from './web-socket.js';
+
+export {NoProxy, isLoopbackHost} from './egress/no-proxy.js';
+export {PROXY_LOOPBACK_VARIABLE, ProxySelection} from './egress/proxy-selection.js';
+export type {EgressEnvironment, ForwardProxy} from './egress/proxy-selection.js';
+export {openProxyTunnel, PROXY_TUNNEL_DEFAULTS} from './egress/proxy-tunnel.js';
+export type {ProxyTunnelOptions} from './egress/proxy-tunnel.js';
+export {ProxyAgent, proxyAgentFor, TlsProxyAgent} from './egress/proxy-agent.js';
+export type {EgressOptions} from './egress/proxy-agent.js';
+export {egressFetch} from './egress/egress-fetch.js';
+export type {EgressFetchOptions} from './egress/egress-fetch.js';
 
 export {relayOrigin, tokenSource} from './tunnel/relay-target.js';
 export type {RelayCredential, RelayTarget, TunnelMode} from './tunnel/relay-target.js';

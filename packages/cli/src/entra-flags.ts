@@ -257,16 +257,20 @@ export async function entraStage(
       'Run the agent with its service account, or give it a kubeconfig whose user has a token.',
     );
   }
-  const {entraAuthenticator} = await import('@porthole/agent-bridge');
+  const {egressFetch, entraAuthenticator} = await import('@porthole/agent-bridge');
   const {graph} = config;
+  // Keys, Graph and its tokens are read through the proxy the environment names, if any.
+  const fetch = egressFetch();
   return entraAuthenticator({
-    validator: new EntraTokenValidator(config),
+    validator: new EntraTokenValidator({...config, fetch}),
     identity: {userName: config.userName},
     ...(graph
       ? {
           groups: new GraphGroupResolver({
             graphBaseUrl: graph.baseUrl,
+            fetch,
             token: clientCredentialToken({
+              fetch,
               tokenEndpoint: graph.tokenUrl,
               clientId: graph.clientId,
               clientSecret: graph.clientSecret,

@@ -18,6 +18,8 @@ export type {BuildLog, Toolchain} from './toolchain.js';
 export {httpsRequest, Page, signInWithForm, UserAgent} from './user-agent.js';
 export type {Form, HttpsResponse} from './user-agent.js';
 export {freePort} from './cluster/ports.js';
+export {startForwardProxy, startProxyOnlyGate} from './forward-proxy.js';
+export type {ForwardProxyOptions, ProxyOnlyGate, TestForwardProxy} from './forward-proxy.js';
 export {openApiValidator} from './openapi.js';
 export type {OpenApiValidator} from './openapi.js';
 export {scratchDatabase, TEST_POSTGRES_URL} from './scratch-database.js';

@@ -50,7 +50,9 @@ export class Agent {
    * Connects to the relay and serves.
    *
    * @throws AgentBridgeError `ERR_TUNNEL_CREDENTIAL_REJECTED` when the relay refuses the
-   *   credential (other failures are retried with backoff and logged)
+   *   credential; `ERR_TUNNEL_PROXY_INVALID`, or `ERR_TUNNEL_PROXY_REFUSED` with 401, 403 or
+   *   407, when the forward proxy cannot be used (other failures are retried with backoff and
+   *   logged)
    */
   static async start(options: AgentOptions): Promise<Agent> {
     const {log} = options;

@@ -3,7 +3,8 @@ import {randomUUID} from 'node:crypto';
 import {parseRoleAssignments} from '@porthole/core/auth';
 import type {RoleAssignment} from '@porthole/core/auth';
 
-import {AgentBridgeError} from '../errors.js';
+import {egressFetch} from '../egress/egress-fetch.js';
+import {AgentBridgeError, forwardProxyFailure} from '../errors.js';
 import {relayOrigin, tokenSource} from '../tunnel/relay-target.js';
 import type {RelayCredential, RelayTarget} from '../tunnel/relay-target.js';
 
@@ -51,7 +52,10 @@ export interface ControlPlaneClientOptions {
   cluster: string;
   /** The agent credential's key. */
   key: string;
-  /** How requests are made; default the global `fetch`. Injected for tests, or to trust a CA. */
+  /**
+   * How requests are made; default {@link egressFetch} on `process.env`: the global `fetch`,
+   * or through the proxy `HTTPS_PROXY`/`HTTP_PROXY` name. Injected for tests, or to trust a CA.
+   */
   fetch?: typeof fetch;
   /** How long a call may take, answer included. Default 30 s. */
   timeoutMs?: number;
@@ -107,7 +111,7 @@ export class ControlPlaneClient {
     this.relay = origin.replace(/^ws/, 'http');
     this.cluster = options.cluster;
     this.#key = options.key;
-    this.#fetch = options.fetch ?? fetch;
+    this.#fetch = options.fetch ?? egressFetch();
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#correlationId = options.correlationId;
     const credential: RelayCredential = {sasKeyName: AGENT_KEY_NAME, sasKey: () => this.#key};
@@ -231,6 +235,16 @@ export class ControlPlaneClient {
   }
 
   #unreachable(err: unknown, timedOut: boolean): AgentBridgeError {
+    // Still "unreachable", which the agent retries; the proxy's own code is the cause's.
+    const proxyFailure = timedOut ? undefined : forwardProxyFailure(err);
+    if (proxyFailure) {
+      return new AgentBridgeError(
+        'ERR_AGENT_CONTROL_PLANE_UNREACHABLE',
+        `Cannot reach the control plane at ${this.relay} (${proxyFailure.code}: ${proxyFailure.message})`,
+        proxyFailure.hint,
+        {cause: proxyFailure},
+      );
+    }
     const code = rootCode(err);
     const tls = TLS_CODES.test(code ?? '');
     const why = timedOut ? `timeout: ${this.#timeoutMs}ms` : (code ?? (err as Error).message);

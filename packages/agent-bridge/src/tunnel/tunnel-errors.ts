@@ -1,13 +1,14 @@
 import type {HybridConnectionError} from '@porthole/core';
 
-import {AgentBridgeError} from '../errors.js';
+import {AgentBridgeError, forwardProxyFailure} from '../errors.js';
 import type {RelayTarget} from './relay-target.js';
 
 const TLS_CODES = /^(?:ERR_TLS_|CERT_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|ERR_SSL_)/;
 
 /**
- * Turns a failed relay handshake into the error a person can act on: the relay could not be
- * reached, its certificate is not trusted, the credential was refused, or no agent listens.
+ * Turns a failed relay handshake into the error a person can act on: the forward proxy on the
+ * way failed (its own `ERR_TUNNEL_PROXY_*` error, as it came), the relay could not be reached,
+ * its certificate is not trusted, the credential was refused, or no agent listens.
  */
 export function tunnelError(
   err: unknown,
@@ -15,6 +16,9 @@ export function tunnelError(
   side: 'listen' | 'connect',
 ): AgentBridgeError {
   if (err instanceof AgentBridgeError) return err;
+  // Before the status and system codes: a proxy's refusal must not read as the relay's.
+  const proxyFailure = forwardProxyFailure(err);
+  if (proxyFailure) return proxyFailure;
   const status = (err as Partial<HybridConnectionError>).status;
   const cause = rootCause(err);
   const where = `${target.origin}/$hc/${target.entity}`;

@@ -5,6 +5,7 @@ import {HybridConnectionListener, openMuxListener, parseSasToken} from '@porthol
 import type {MuxSession, WebSocketFactory} from '@porthole/core/protocol';
 import type {WebSocket} from 'ws';
 
+import type {AgentBridgeError} from '../errors.js';
 import {AGENT_BACKOFF, Backoff} from './backoff.js';
 import type {BackoffOptions} from './backoff.js';
 import type {RelayTarget, TunnelMode} from './relay-target.js';
@@ -66,7 +67,8 @@ export class TunnelListener {
 
   /**
    * Connects and keeps connecting. Resolves once one listener is up; the first failure that
-   * cannot be retried usefully (a refused credential) rejects it, though retries go on.
+   * cannot be retried usefully (a refused credential, an unusable proxy) rejects it, though
+   * retries go on.
    */
   start(): Promise<void> {
     const ready = new Promise<void>((resolve, reject) => {
@@ -262,7 +264,7 @@ export class TunnelListener {
 
   #failReady(err: unknown): void {
     const error = tunnelError(err, this.#options.target, 'listen');
-    if (error.code === 'ERR_TUNNEL_CREDENTIAL_REJECTED') this.#ready?.reject(error);
+    if (hopeless(error)) this.#ready?.reject(error);
   }
 
   #address(): string {
@@ -302,6 +304,25 @@ function withHeartbeat(factory: WebSocketFactory, intervalMs: number): WebSocket
     ws.on('close', () => clearInterval(timer));
     return socket;
   };
+}
+
+/**
+ * Whether retrying cannot help until someone changes something: the relay refused the
+ * credential, the proxy setting is not a URL, or the proxy refused its credentials (407, or
+ * 401 from some) or the relay's host (403).
+ */
+function hopeless(error: AgentBridgeError): boolean {
+  switch (error.code) {
+    case 'ERR_TUNNEL_CREDENTIAL_REJECTED':
+    case 'ERR_TUNNEL_PROXY_INVALID':
+      return true;
+    case 'ERR_TUNNEL_PROXY_REFUSED': {
+      const {status} = error as {status?: unknown};
+      return status === 401 || status === 403 || status === 407;
+    }
+    default:
+      return false;
+  }
 }
 
 /** A one-shot event a loop can race against; a new one replaces it once it has fired. */

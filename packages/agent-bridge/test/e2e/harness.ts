@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
 import {CertificateAuthority, createKubeconfig, serializeKubeconfig} from '@porthole/core';
+import type {WebSocketFactory} from '@porthole/core/protocol';
 import {RelayServer, SqliteRelayStore} from '@porthole/relay';
 import {kubectl} from '@porthole/testing';
 import type {KubectlBinary, KubectlResult} from '@porthole/testing';
@@ -100,6 +101,7 @@ export async function startHarness(
 /**
  * A bridge serving `name` through the relay `target` names, and a kubeconfig in `dir` that
  * points kubectl at it with `token` (a service-account token, passed through to the apiserver).
+ * `webSocket` is how it reaches the relay (default: `nodeWebSocketFactory()`).
  */
 export async function startBridge(
   name: string,
@@ -107,6 +109,7 @@ export async function startBridge(
   mode: TunnelMode,
   token: string,
   dir: string,
+  webSocket?: WebSocketFactory,
 ): Promise<{bridge: BridgeServer; kubeconfigPath: string}> {
   const ca = await CertificateAuthority.create('porthole-e2e-bridge-ca');
   const serving = await ca.issue({
@@ -119,6 +122,7 @@ export async function startBridge(
     port: 0,
     tls: {certPem: serving.certPem, keyPem: serving.keyPem},
     controlSecret: 'unused-in-these-tests',
+    ...(webSocket ? {webSocket} : {}),
     control: () => Promise.resolve(),
     log: () => undefined,
   });

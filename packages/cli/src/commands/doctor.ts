@@ -104,35 +104,56 @@ async function resolves({relay}: Facts): Promise<Finding> {
 }
 
 async function reachable({relay}: Facts, context: CliContext): Promise<Finding> {
+  const {ProxySelection, egressFetch, openProxyTunnel} = await import('@porthole/agent-bridge');
   const port = Number(relay.port || (relay.protocol === 'https:' ? 443 : 80));
   const host = relay.hostname.replace(/^\[|\]$/g, '');
-  const proxy = context.env.HTTPS_PROXY ?? context.env.https_proxy;
-  await new Promise<void>((resolve, reject) => {
-    const socket = connect({host, port, timeout: TIMEOUT_MS});
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve();
+  // The way the agent's and the bridge's WebSockets take: through HTTPS_PROXY unless NO_PROXY
+  // (or the loopback rule) sends the relay direct. An unusable proxy variable throws here.
+  const proxy = ProxySelection.fromEnv(context.env).proxyFor(relay);
+  if (proxy) {
+    // A CONNECT to the relay checks the proxy, its credentials and its policy at once.
+    const tunnel = await openProxyTunnel(proxy, {host, port}).catch((err: unknown) => {
+      const {code, message, hint} = err as {code: string; message: string; hint: string};
+      throw Object.assign(new Error(message), {
+        code,
+        hint: `${hint} The proxy is ${proxy.address}, from ${proxy.variable}; NO_PROXY lists the hosts that go direct.`,
+      });
     });
-    socket.once('timeout', () => socket.destroy(new Error('no answer in time')));
-    socket.once('error', reject);
-  }).catch((err: unknown) => {
-    throw Object.assign(
-      new Error(
-        `${host}:${port} refuses or drops connections (${(err as {code?: string}).code ?? (err as Error).message})`,
-      ),
-      {
-        hint: proxy
-          ? `This machine may need its proxy (${proxy}) for the relay; porthole does not go through HTTPS_PROXY yet.`
-          : 'Check that the relay runs, and that a firewall lets this machine reach it on that port.',
-      },
-    );
+    tunnel.destroy();
+  } else {
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect({host, port, timeout: TIMEOUT_MS});
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('timeout', () => socket.destroy(new Error('no answer in time')));
+      socket.once('error', reject);
+    }).catch((err: unknown) => {
+      const variables =
+        relay.protocol === 'https:' ? ['HTTPS_PROXY', 'https_proxy'] : ['HTTP_PROXY', 'http_proxy'];
+      const proxied = variables.some((name) => context.env[name]?.trim());
+      throw Object.assign(
+        new Error(
+          `${host}:${port} refuses or drops connections (${(err as {code?: string}).code ?? (err as Error).message})`,
+        ),
+        {
+          hint: proxied
+            ? `Porthole goes to ${host} direct, not through the proxy: NO_PROXY lists it, or it is this machine's loopback. If this machine needs the proxy for it, take it out of NO_PROXY.`
+            : 'Check that the relay runs, and that a firewall lets this machine reach it on that port; set HTTPS_PROXY if this machine reaches the internet through a proxy.',
+        },
+      );
+    });
+  }
+  const via = proxy ? ` through proxy ${proxy.address}` : '';
+  const health = await egressFetch({env: context.env})(new URL('/healthz', relay), {
+    signal: AbortSignal.timeout(TIMEOUT_MS),
   });
-  const health = await fetch(new URL('/healthz', relay), {signal: AbortSignal.timeout(TIMEOUT_MS)});
   return health.ok
-    ? {ok: true, detail: `${host}:${port} answers, /healthz ${health.status}`}
+    ? {ok: true, detail: `${host}:${port} answers${via}, /healthz ${health.status}`}
     : {
         ok: false,
-        detail: `${host}:${port} answers /healthz with ${health.status}`,
+        detail: `${host}:${port}${via} answers /healthz with ${health.status}`,
         fix: 'The relay is not healthy (or this is not a Porthole relay); see its log.',
       };
 }

@@ -1,3 +1,5 @@
+import {egressFetch, forwardProxyFailure} from '@porthole/agent-bridge';
+import type {EgressEnvironment} from '@porthole/agent-bridge';
 import {PortholeError} from '@porthole/core';
 import type {ClusterView} from '@porthole/relay';
 
@@ -67,6 +69,8 @@ export interface ControlPlaneClientOptions {
   /** Sent as `x-ms-correlation-request-id`, so that the relay's log can be matched (`--debug`). */
   correlationId?: string;
   timeoutMs?: number;
+  /** Where the proxy settings (`HTTPS_PROXY`, `NO_PROXY`…) are read; default `process.env`. */
+  env?: EgressEnvironment;
 }
 
 /**
@@ -79,10 +83,12 @@ export interface ControlPlaneClientOptions {
 export class ControlPlaneClient {
   readonly #options: ControlPlaneClientOptions;
   readonly #base: string;
+  readonly #fetch: typeof fetch;
 
   constructor(options: ControlPlaneClientOptions) {
     this.#options = options;
     this.#base = options.relay.replace(/\/$/, '');
+    this.#fetch = egressFetch(options.env === undefined ? {} : {env: options.env});
   }
 
   get relay(): string {
@@ -153,7 +159,9 @@ export class ControlPlaneClient {
 
   /**
    * @throws ControlPlaneError with the control plane's code for a refusal; CliRelayError
-   *   `ERR_CLI_RELAY_UNREACHABLE` when the relay does not answer, or answers something else
+   *   `ERR_CLI_RELAY_UNREACHABLE` when the relay does not answer, or answers something else;
+   *   the proxy's own `ForwardProxyError` (`ERR_TUNNEL_PROXY_*`) when the call goes through a
+   *   proxy that fails
    */
   async #call<T>(
     method: string,
@@ -168,13 +176,16 @@ export class ControlPlaneClient {
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(`${this.#base}${path}`, {
+      response = await this.#fetch(`${this.#base}${path}`, {
         method,
         headers,
         ...(options.body === undefined ? {} : {body: JSON.stringify(options.body)}),
         signal: AbortSignal.timeout(this.#options.timeoutMs ?? 30_000),
       });
     } catch (err) {
+      // Its code and hint say what to fix (the proxy's credentials, its policy), not the relay.
+      const proxyFailure = forwardProxyFailure(err);
+      if (proxyFailure) throw proxyFailure;
       throw new CliRelayError(
         `Cannot reach the relay at ${this.#base}: ${describeFetchFailure(err)}`,
         'Check the relay URL and your network; porthole doctor -n CLUSTER checks step by step.',

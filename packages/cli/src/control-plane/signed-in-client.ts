@@ -39,5 +39,6 @@ export async function signedInClient(
     relay,
     token: async () => (await files.withLock(() => accessToken(session, files))).accessToken,
     ...(context.correlationId ? {correlationId: context.correlationId} : {}),
+    env: context.env,
   });
 }
