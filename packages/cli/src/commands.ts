@@ -182,7 +182,7 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     name: 'relay serve',
     summary: 'Run a Hybrid Connections–compatible relay',
     usage:
-      'porthole relay serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--data-dir DIR] [--database-url URL] [--hybrid-connection NAME]... [--sas-key RULE=KEY]... [--dev-identity [--dev-identity-listen HOST:PORT] [--dev-identity-directory FILE]]',
+      'porthole relay serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--data-dir DIR] [--database-url URL] [--hybrid-connection NAME]... [--sas-key RULE=KEY]... [--dev-identity [--dev-identity-listen HOST:PORT] [--dev-identity-directory FILE] | --entra-tenant ID --entra-audience APP [--entra-issuer URL]... [--entra-client-id APP] [--entra-console-client-id APP]] [--admin OBJECT-ID]... [--public-url URL] [--cors-origin ORIGIN]... [--offline-after SECONDS] [--heartbeat-interval SECONDS] [--sender-token-lifetime SECONDS] [--agent-credential-lifetime SECONDS] [--console-dir DIR]',
     examples: [
       'porthole relay serve --listen 127.0.0.1:0 --hybrid-connection clusters/dev --sas-key dev=s3cret',
       'porthole relay serve --listen 0.0.0.0:443 --tls-cert relay.crt --tls-key relay.key --data-dir /var/lib/porthole',

@@ -25,7 +25,9 @@ export type CoreErrorCode =
   // Certificates (RFC 5280).
   | 'ERR_PKI_INVALID_REQUEST'
   // Entra ID access tokens and the identities they carry.
-  | AuthErrorCode;
+  | AuthErrorCode
+  // The Kubernetes client over a byte stream (`@porthole/core/kube`).
+  | KubeErrorCode;
 
 /**
  * The base of every error Porthole raises, in every package. Callers match on `code`
@@ -149,6 +151,71 @@ export type AuthErrorCode =
  */
 export class AuthError extends PortholeError<AuthErrorCode> {}
 
+/** Why the Kubernetes client over a byte stream failed (`@porthole/core/kube`). */
+export type KubeErrorCode =
+  | 'ERR_KUBE_REQUEST_INVALID'
+  | 'ERR_KUBE_HTTP_PROTOCOL'
+  | 'ERR_KUBE_HEADERS_TOO_LARGE'
+  | 'ERR_KUBE_TOO_MANY_HEADERS'
+  | 'ERR_KUBE_CHUNK_EXTENSIONS_TOO_LARGE'
+  | 'ERR_KUBE_BODY_TOO_LARGE'
+  | 'ERR_KUBE_CONNECTION_CLOSED'
+  | 'ERR_KUBE_ABORTED'
+  | 'ERR_KUBE_STATUS'
+  | 'ERR_KUBE_RESPONSE_INVALID'
+  | 'ERR_KUBE_WEBSOCKET_HANDSHAKE'
+  | 'ERR_KUBE_WEBSOCKET_PROTOCOL'
+  | 'ERR_KUBE_MESSAGE_TOO_LARGE'
+  | 'ERR_KUBE_CHANNEL_PROTOCOL';
+
+/**
+ * A failure of the Kubernetes client (`@porthole/core/kube`): of the request, of HTTP/1.1 on
+ * the stream, of the WebSocket inside it, or a Kubernetes `Status` the apiserver (or the agent)
+ * answered with.
+ *
+ * - `status`: the HTTP status of a response that was not a success (`ERR_KUBE_STATUS`, also
+ *   a refused WebSocket upgrade), e.g. 403.
+ * - `reason`: the `Status.reason`, e.g. `Forbidden`, `NotFound`, `NonZeroExitCode`.
+ * - `kubeStatus`: the whole `Status` object, when the body was one.
+ * - `closeCode`: the WebSocket close code a WebSocket failure closes with (RFC 6455 §7.4.1).
+ */
+export class KubeError extends PortholeError<KubeErrorCode> {
+  readonly status: number | undefined;
+  readonly reason: string | undefined;
+  readonly kubeStatus: Readonly<Record<string, unknown>> | undefined;
+  readonly closeCode: number | undefined;
+
+  /**
+   * @param code the stable error code
+   * @param message for `ERR_KUBE_STATUS`, the `Status.message` exactly as sent (it names the
+   *   missing permission of a 403); otherwise short and specific
+   * @param options `cause`, and the fields above
+   */
+  constructor(
+    code: KubeErrorCode,
+    message: string,
+    options?: {
+      cause?: unknown;
+      status?: number;
+      reason?: string;
+      kubeStatus?: Record<string, unknown>;
+      closeCode?: number;
+    },
+  ) {
+    super(code, message, options);
+    this.status = options?.status;
+    this.reason = options?.reason;
+    this.kubeStatus = options?.kubeStatus;
+    this.closeCode = options?.closeCode;
+  }
+}
+
 /** Every error `@porthole/core` raises, discriminated by `code`. */
 export type AnyCoreError =
-  KubeconfigError | SasTokenError | HybridConnectionError | MuxError | PkiError | AuthError;
+  | KubeconfigError
+  | SasTokenError
+  | HybridConnectionError
+  | MuxError
+  | PkiError
+  | AuthError
+  | KubeError;

@@ -1,13 +1,14 @@
 export {
   AuthError,
   HybridConnectionError,
+  KubeError,
   KubeconfigError,
   MuxError,
   PkiError,
   PortholeError,
   SasTokenError,
 } from './errors.js';
-export type {AnyCoreError, AuthErrorCode, CoreErrorCode} from './errors.js';
+export type {AnyCoreError, AuthErrorCode, CoreErrorCode, KubeErrorCode} from './errors.js';
 
 export {createKubeconfig, serializeKubeconfig} from './kubeconfig/kubeconfig.js';
 export type {

@@ -46,3 +46,4 @@ export {AGENT_RULE} from './control/cluster-view.js';
 export type {ClusterView, ConnectivityStatus} from './control/cluster-view.js';
 export {isValidClusterName} from './control/request-bodies.js';
 export {fetchTrusting} from './http/trusting-fetch.js';
+export type {ConsoleConfig} from './console/console-site.js';

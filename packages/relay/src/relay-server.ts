@@ -20,6 +20,7 @@ import type {WebSocket} from 'ws';
 
 import {SasAuthorizer} from './auth/sas-authorizer.js';
 import {RelayError} from './errors.js';
+import {ConsoleSite} from './console/console-site.js';
 import {ControlPlane} from './control/control-plane.js';
 import type {ControlPlaneOptions} from './control/control-options.js';
 import {ControlChannel, isControlChannel} from './hc/control-channel.js';
@@ -48,6 +49,8 @@ export interface RelayServerOptions {
    * API answers 503; agents' calls work either way.
    */
   controlPlane?: ControlPlaneOptions;
+  /** The web console's built files, served at `/console/`; without it `/console/` is 404. */
+  console?: {dir: string};
 }
 
 /** Counts of what the relay holds, from {@link RelayServer.stats}. */
@@ -92,6 +95,7 @@ export class RelayServer {
   readonly #rendezvous: WebSocketRendezvous;
   readonly #http: HttpRelay;
   readonly #control: ControlPlane;
+  readonly #console: ConsoleSite | undefined;
   #server: Server | undefined;
   #secure = false;
   #closing = false;
@@ -136,6 +140,9 @@ export class RelayServer {
         },
       },
     );
+    this.#console =
+      options.console &&
+      new ConsoleSite(options.console.dir, (request) => this.#control.consoleConfig(request));
     this.#http = new HttpRelay({
       upgrader: new Upgrader(
         this.#limits.maxHttpBodyBytes + this.#limits.maxControlMessageBytes,
@@ -426,6 +433,14 @@ export class RelayServer {
     }
     if (ControlPlane.owns(path)) {
       await this.#control.handle(request, response);
+      return;
+    }
+    if (ConsoleSite.owns(path)) {
+      if (this.#console) await this.#console.handle(request, response);
+      else
+        response
+          .writeHead(404, {'content-type': 'text/plain'})
+          .end('This relay serves no console\n');
       return;
     }
     const fail = (status: number, description: string) => {

@@ -1,6 +1,7 @@
 import {once} from 'node:events';
-import {mkdir, readFile, writeFile} from 'node:fs/promises';
-import {join} from 'node:path';
+import {access, mkdir, readFile, writeFile} from 'node:fs/promises';
+import {createRequire} from 'node:module';
+import {dirname, join} from 'node:path';
 
 import type {DevDirectory, DevIdentityProvider} from '@porthole/relay';
 
@@ -50,9 +51,11 @@ export async function run(args: readonly string[], context: CliContext): Promise
     const identity =
       options.devIdentity &&
       (await startDevIdentity(options.devIdentity, options.dataDir, context));
+    const consoleDir = await consoleFiles(options.consoleDir);
     const relay = new RelayServer({
       store,
       log: stderrLogger,
+      ...(consoleDir === undefined ? {} : {console: {dir: consoleDir}}),
       controlPlane: controlPlaneOptions(
         options.controlPlane,
         identity
@@ -77,6 +80,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
       throw err;
     }
     context.stdout.write(`listening on ${url}\n`);
+    if (consoleDir !== undefined) context.stdout.write(`console at ${url}/console/\n`);
     const signal = await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     context.stderr.write(`relay: stopping (${String(signal[0] ?? 'signal')})\n`);
     await identity?.provider.close();
@@ -100,6 +104,8 @@ interface ServeOptions {
   /** The embedded identity provider, when asked for. */
   devIdentity: {host: string; port: number; directory: string | undefined} | undefined;
   controlPlane: ControlPlaneSettings;
+  /** The console's built files; `undefined`: the ones of `@porthole/web`, when built. */
+  consoleDir: string | undefined;
 }
 
 function parseOptions(args: readonly string[], context: CliContext): ServeOptions {
@@ -117,6 +123,7 @@ function parseOptions(args: readonly string[], context: CliContext): ServeOption
       'dev-identity-listen': {type: 'string'},
       'dev-identity-directory': {type: 'string'},
       ...CONTROL_PLANE_SERVE_OPTIONS,
+      'console-dir': {type: 'string'},
     },
     USAGE_HINT,
   );
@@ -149,6 +156,7 @@ function parseOptions(args: readonly string[], context: CliContext): ServeOption
     hybridConnections: values['hybrid-connection'] ?? [],
     sasKeys,
     controlPlane: controlPlaneSettings(values, devIdentity),
+    consoleDir: values['console-dir'],
     devIdentity: devIdentity
       ? {
           ...hostPort('--dev-identity-listen', values['dev-identity-listen'] ?? '127.0.0.1:9351'),
@@ -196,6 +204,40 @@ async function startDevIdentity(
   context.stdout.write(`identity provider at ${provider.issuer}\n`);
   context.stdout.write(`identity provider CA: ${caPath}\n`);
   return {provider, directory};
+}
+
+/**
+ * The console's files: the directory given (it must hold `index.html`), or `@porthole/web`'s
+ * build when it is there; without either the relay serves no console.
+ *
+ * @throws CliInputError when the directory given has no `index.html`
+ */
+async function consoleFiles(given: string | undefined): Promise<string | undefined> {
+  const hasIndex = (dir: string) =>
+    access(join(dir, 'index.html')).then(
+      () => true,
+      () => false,
+    );
+  if (given !== undefined) {
+    if (!(await hasIndex(given))) {
+      throw new CliInputError(
+        `--console-dir ${given} has no index.html: is it the console's build?`,
+      );
+    }
+    return given;
+  }
+  // The console is optional: a checkout has it once @porthole/web is built; the CLI does not
+  // depend on it (the web's tests run the CLI), so it is looked up, not imported.
+  let built: string;
+  try {
+    built = join(
+      dirname(createRequire(import.meta.url).resolve('@porthole/web/package.json')),
+      'dist-app',
+    );
+  } catch {
+    return undefined;
+  }
+  return (await hasIndex(built)) ? built : undefined;
 }
 
 async function readTls(

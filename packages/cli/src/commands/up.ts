@@ -71,6 +71,11 @@ export async function run(args: readonly string[], context: CliContext): Promise
     );
     const relayUrl = (await relay.waitFor(/^listening on (\S+)/, MINUTE))[1] ?? '';
     const caPath = (await relay.waitFor(/^identity provider CA: (\S+)/, MINUTE))[1] ?? '';
+    // The relay says where its console is, right after it listens, when it has one.
+    const consoleUrl = await relay.waitFor(/^console at (\S+)/, 2000).then(
+      (match) => match[1],
+      () => undefined,
+    );
     env = {...env, NODE_EXTRA_CA_CERTS: caPath};
 
     say('signing in the development user…');
@@ -155,7 +160,7 @@ Porthole is up.
   relay and control plane  ${relayUrl}
   cluster                  ${name} (Connected; its agent runs here)
   signed in                dev (PORTHOLE_HOME=${home})
-
+${consoleUrl === undefined ? '' : `  console                  ${consoleUrl}\n`}
 Try:
   kubectl --kubeconfig ${kubeconfigPath} --context porthole-${name} get pods -A
 

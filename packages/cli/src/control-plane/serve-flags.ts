@@ -12,6 +12,8 @@ export const CONTROL_PLANE_SERVE_OPTIONS = {
   'entra-audience': {type: 'string', multiple: true},
   'entra-issuer': {type: 'string', multiple: true},
   'entra-client-id': {type: 'string'},
+  'entra-console-client-id': {type: 'string'},
+  'cors-origin': {type: 'string', multiple: true},
   admin: {type: 'string', multiple: true},
   'public-url': {type: 'string'},
   'offline-after': {type: 'string'},
@@ -25,6 +27,8 @@ interface ServeValues {
   'entra-audience'?: string[] | undefined;
   'entra-issuer'?: string[] | undefined;
   'entra-client-id'?: string | undefined;
+  'entra-console-client-id'?: string | undefined;
+  'cors-origin'?: string[] | undefined;
   admin?: string[] | undefined;
   'public-url'?: string | undefined;
   'offline-after'?: string | undefined;
@@ -36,9 +40,16 @@ interface ServeValues {
 /** The control plane's settings from the flags, before the identity provider is known. */
 export interface ControlPlaneSettings {
   entra:
-    | {tenants: string[]; issuers: string[]; audiences: string[]; clientId: string | undefined}
+    | {
+        tenants: string[];
+        issuers: string[];
+        audiences: string[];
+        clientId: string | undefined;
+        consoleClientId: string | undefined;
+      }
     | undefined;
   administrators: string[];
+  corsOrigins: string[];
   publicUrl: string | undefined;
   limits: NonNullable<ControlPlaneOptions['limits']>;
 }
@@ -57,7 +68,13 @@ export function controlPlaneSettings(
   const tenants = values['entra-tenant'] ?? [];
   const audiences = values['entra-audience'] ?? [];
   const entraFlags = (
-    ['entra-tenant', 'entra-audience', 'entra-issuer', 'entra-client-id'] as const
+    [
+      'entra-tenant',
+      'entra-audience',
+      'entra-issuer',
+      'entra-client-id',
+      'entra-console-client-id',
+    ] as const
   ).filter((flag) => values[flag] !== undefined);
   if (devIdentity && entraFlags.length > 0) {
     throw new CliUsageError(
@@ -89,8 +106,10 @@ export function controlPlaneSettings(
         : {
             ...acceptedEntraTokens(tenants, audiences, values['entra-issuer'] ?? [], HINT),
             clientId: values['entra-client-id'],
+            consoleClientId: values['entra-console-client-id'],
           },
     administrators: values.admin ?? [],
+    corsOrigins: origins(values['cors-origin'] ?? []),
     publicUrl,
     limits: {
       ...seconds(values, 'offline-after', 'offlineAfterMs', 1000),
@@ -112,6 +131,7 @@ export function controlPlaneOptions(
 ): ControlPlaneOptions {
   const base = {
     ...(settings.publicUrl === undefined ? {} : {publicUrl: settings.publicUrl}),
+    corsOrigins: settings.corsOrigins,
     limits: settings.limits,
   };
   if (dev) {
@@ -119,6 +139,9 @@ export function controlPlaneOptions(
     const cli =
       directory.publicClients?.find((client) => client.name === 'porthole-cli') ??
       directory.publicClients?.[0];
+    const consoleClient = directory.publicClients?.find(
+      (client) => client.name === 'porthole-console',
+    );
     const firstUser = directory.users?.[0]?.objectId;
     return {
       ...base,
@@ -137,6 +160,7 @@ export function controlPlaneOptions(
               tenantId: directory.tenantId,
               serverApp: directory.api.clientId,
               clientId: cli.clientId,
+              ...(consoleClient ? {consoleClientId: consoleClient.clientId} : {}),
             },
           }
         : {}),
@@ -155,10 +179,27 @@ export function controlPlaneOptions(
             tenantId: tenant,
             serverApp: entra.audiences[0] ?? '',
             clientId: entra.clientId,
+            ...(entra.consoleClientId === undefined
+              ? {}
+              : {consoleClientId: entra.consoleClientId}),
           },
         }
       : {}),
   };
+}
+
+/** `--cors-origin` values: origins only (`https://portal.example[:port]`), no path. */
+function origins(values: readonly string[]): string[] {
+  return values.map((value) => {
+    const url = URL.parse(value);
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== value.replace(/\/$/, '')) {
+      throw new CliUsageError(
+        `--cors-origin must be an origin such as https://portal.example (got ${JSON.stringify(value)})`,
+        HINT,
+      );
+    }
+    return url.origin;
+  });
 }
 
 function seconds<Key extends string>(

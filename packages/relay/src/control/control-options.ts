@@ -20,8 +20,22 @@ export interface ControlPlaneOptions {
   groups?: GraphGroupResolver;
   /** Object ids of users, service principals or groups holding the relay Administrator role. */
   administrators: readonly string[];
-  /** What `GET /api/v1/metadata` tells a CLI about signing in, when sign-in is configured. */
-  signIn?: {authority: string; tenantId: string; serverApp: string; clientId: string};
+  /**
+   * What `GET /api/v1/metadata` tells a CLI about signing in (`clientId`: the CLI's public
+   * client), and the console's `config.json` (`consoleClientId`), when sign-in is configured.
+   */
+  signIn?: {
+    authority: string;
+    tenantId: string;
+    serverApp: string;
+    clientId: string;
+    consoleClientId?: string;
+  };
+  /**
+   * Origins of pages on other sites (internal portals) that may call the API from a browser:
+   * answered with CORS headers. The console itself is on the relay's own origin.
+   */
+  corsOrigins?: readonly string[];
   /** The relay's URL as clients and agents reach it. Default: the scheme and `Host` of each request. */
   publicUrl?: string;
   limits?: Partial<ControlPlaneLimits>;

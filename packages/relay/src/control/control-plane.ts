@@ -17,6 +17,7 @@ import {AGENT_RULE, clusterView, roleAssignmentView, SENDER_RULE} from './cluste
 import {ControlError} from './control-error.js';
 import {DEFAULT_CONTROL_PLANE_LIMITS} from './control-options.js';
 import type {ControlPlaneLimits, ControlPlaneOptions} from './control-options.js';
+import type {ConsoleConfig} from '../console/console-site.js';
 import {OPENAPI_DOCUMENT} from './openapi.js';
 import {
   parseCredentialRequest,
@@ -135,6 +136,22 @@ export class ControlPlane {
           : randomUUID(),
     };
     const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const origin = request.headers.origin;
+    if (origin !== undefined && this.#options.corsOrigins?.includes(origin)) {
+      response.setHeader('access-control-allow-origin', origin);
+      response.setHeader('access-control-expose-headers', CORRELATION_HEADER);
+      response.setHeader('vary', 'Origin');
+      if (request.method === 'OPTIONS') {
+        response
+          .writeHead(204, {
+            'access-control-allow-methods': 'GET, POST, DELETE',
+            'access-control-allow-headers': `authorization, content-type, ${CORRELATION_HEADER}`,
+            'access-control-max-age': '600',
+          })
+          .end();
+        return;
+      }
+    }
     try {
       const matches = this.#routes
         .map((route) => ({route, params: route.pattern.exec(path)}))
@@ -187,11 +204,36 @@ export class ControlPlane {
   }
 
   #metadata(call: Call): void {
+    const signIn = this.#options.signIn;
     this.#send(call, 200, {
       relay: this.#relayUrl(call.request),
       apiVersion: 'v1',
-      authentication: this.#options.signIn ?? null,
+      authentication: signIn
+        ? {
+            authority: signIn.authority,
+            tenantId: signIn.tenantId,
+            serverApp: signIn.serverApp,
+            clientId: signIn.clientId,
+          }
+        : null,
     });
+  }
+
+  /** What the web console is told at start: this relay, and its sign-in with the console's client. */
+  consoleConfig(request: IncomingMessage): ConsoleConfig {
+    const signIn = this.#options.signIn;
+    return {
+      relay: this.#relayUrl(request),
+      authentication:
+        signIn?.consoleClientId === undefined
+          ? null
+          : {
+              authority: signIn.authority,
+              tenantId: signIn.tenantId,
+              serverApp: signIn.serverApp,
+              clientId: signIn.consoleClientId,
+            },
+    };
   }
 
   #allowlist(call: Call): void {

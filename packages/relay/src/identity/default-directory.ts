@@ -23,6 +23,15 @@ export async function ensureDevDirectory(path: string): Promise<DevDirectory> {
       api: {clientId: randomUUID()},
       publicClients: [
         {name: 'porthole-cli', clientId: randomUUID(), redirectUris: ['http://localhost']},
+        {
+          name: 'porthole-console',
+          clientId: randomUUID(),
+          // Loopback: any port (RFC 8252 §7.3), the relay's or the bridge's.
+          redirectUris: [
+            'http://127.0.0.1/console/redirect.html',
+            'http://localhost/console/redirect.html',
+          ],
+        },
       ],
       servicePrincipals: [
         {
