@@ -47,3 +47,25 @@ export class ControlError extends PortholeError<ControlErrorCode> {
     return STATUS[this.code];
   }
 }
+
+/** The store's conflicts keep their codes; anything else unexpected is a 503, its detail logged only. */
+export function toControlError(err: unknown): ControlError {
+  if (err instanceof ControlError) return err;
+  const code = (err as {code?: unknown}).code;
+  if (code === 'ERR_CONTROL_CLUSTER_EXISTS') {
+    return new ControlError(
+      'ERR_CONTROL_CLUSTER_EXISTS',
+      (err as Error).message,
+      'Pick another name, or delete the cluster first: porthole delete -n NAME',
+    );
+  }
+  if (code === 'ERR_CONTROL_ASSIGNMENT_EXISTS') {
+    return new ControlError('ERR_CONTROL_ASSIGNMENT_EXISTS', (err as Error).message);
+  }
+  return new ControlError(
+    'ERR_CONTROL_UNAVAILABLE',
+    'The control plane cannot answer right now',
+    'Try again; the relay log has the detail under this correlation id.',
+    {cause: err},
+  );
+}

@@ -1,8 +1,7 @@
 import {randomBytes, randomUUID} from 'node:crypto';
 import type {IncomingMessage, ServerResponse} from 'node:http';
 
-import {BUILT_IN_ROLES} from '@porthole/core/auth';
-import type {BuiltInRole, RoleAssignment} from '@porthole/core/auth';
+import type {RoleAssignment} from '@porthole/core/auth';
 import {createSasToken} from '@porthole/core/protocol';
 
 import type {SasAuthorizer} from '../auth/sas-authorizer.js';
@@ -14,7 +13,9 @@ import type {ClusterRecord, RelayStore} from '../store/relay-store.js';
 import {authenticateAgent, UserAuthenticator} from './callers.js';
 import type {UserCaller} from './callers.js';
 import {AGENT_RULE, clusterView, roleAssignmentView, SENDER_RULE} from './cluster-view.js';
-import {ControlError} from './control-error.js';
+import {ClusterAccess} from './cluster-access.js';
+import {ControlError, toControlError} from './control-error.js';
+import {proxyKubeconfig} from './proxy-kubeconfig.js';
 import {DEFAULT_CONTROL_PLANE_LIMITS} from './control-options.js';
 import type {ControlPlaneLimits, ControlPlaneOptions} from './control-options.js';
 import type {ConsoleConfig} from '../console/console-site.js';
@@ -67,12 +68,14 @@ export class ControlPlane {
   readonly #limits: ControlPlaneLimits;
   readonly #users: UserAuthenticator;
   readonly #routes: Route[];
+  readonly #access: ClusterAccess;
 
   constructor(options: ControlPlaneOptions, host: ControlPlaneHost) {
     this.#host = host;
     this.#options = options;
     this.#limits = {...DEFAULT_CONTROL_PLANE_LIMITS, ...options.limits};
     this.#users = new UserAuthenticator(options, host.now);
+    this.#access = new ClusterAccess(host.store);
     const route = (method: string, path: string, handle: Route['handle']): Route => ({
       method,
       pattern: new RegExp(`^${path}$`),
@@ -258,7 +261,7 @@ export class ControlPlane {
     const clusters = await this.#host.store.listClusters();
     const visible = [];
     for (const cluster of clusters) {
-      if (caller.administrator || (await this.#rolesOf(caller, cluster.name)).length > 0)
+      if (caller.administrator || (await this.#access.rolesOf(caller, cluster.name)).length > 0)
         visible.push(await this.#view(cluster));
     }
     this.#send(call, 200, {value: visible});
@@ -267,7 +270,7 @@ export class ControlPlane {
   async #createCluster(call: Call): Promise<void> {
     const caller = await this.#signIn(call);
     const {name} = parseNewCluster(await this.#readJson(call));
-    this.#requireAdministrator(caller, `Connecting cluster ${name}`);
+    this.#access.requireAdministrator(caller, `Connecting cluster ${name}`);
     const now = this.#host.now();
     const hybridConnection = `clusters/${name}`;
     const agentKey = newKey();
@@ -304,14 +307,14 @@ export class ControlPlane {
   async #getCluster(call: Call, name: string): Promise<void> {
     const caller = await this.#signIn(call);
     const cluster = await this.#cluster(name);
-    await this.#requireAnyRole(caller, name, `Reading cluster ${name}`);
+    await this.#access.requireAnyRole(caller, name, `Reading cluster ${name}`);
     this.#send(call, 200, await this.#view(cluster));
   }
 
   async #deleteCluster(call: Call, name: string): Promise<void> {
     const caller = await this.#signIn(call);
     const cluster = await this.#cluster(name);
-    this.#requireAdministrator(caller, `Deleting cluster ${name}`);
+    this.#access.requireAdministrator(caller, `Deleting cluster ${name}`);
     await this.#host.store.deleteCluster(name);
     this.#host.disconnectListeners(cluster.hybridConnection, 'EntityDeleted');
     this.#noContent(call);
@@ -323,7 +326,7 @@ export class ControlPlane {
     const {authenticationMethod} = parseCredentialRequest(
       await this.#readJson(call, {optional: true}),
     );
-    await this.#requireAnyRole(caller, name, `Getting credentials for cluster ${name}`);
+    await this.#access.requireAnyRole(caller, name, `Getting credentials for cluster ${name}`);
     const sender = await this.#host.store.getAuthorizationRule(
       cluster.hybridConnection,
       SENDER_RULE,
@@ -358,7 +361,10 @@ export class ControlPlane {
   async #regenerateAgentCredential(call: Call, name: string): Promise<void> {
     const caller = await this.#signIn(call);
     const cluster = await this.#cluster(name);
-    this.#requireAdministrator(caller, `Regenerating the agent credential of cluster ${name}`);
+    this.#access.requireAdministrator(
+      caller,
+      `Regenerating the agent credential of cluster ${name}`,
+    );
     const rule: AuthorizationRule = {
       entity: cluster.hybridConnection,
       name: AGENT_RULE,
@@ -377,7 +383,7 @@ export class ControlPlane {
   async #listRoleAssignments(call: Call, name: string): Promise<void> {
     const caller = await this.#signIn(call);
     await this.#cluster(name);
-    await this.#requireAssignmentManager(
+    await this.#access.requireAssignmentManager(
       caller,
       name,
       `Listing the role assignments of cluster ${name}`,
@@ -390,7 +396,7 @@ export class ControlPlane {
     const caller = await this.#signIn(call);
     await this.#cluster(name);
     const input = parseNewRoleAssignment(await this.#readJson(call));
-    await this.#requireAssignmentManager(caller, name, `Assigning roles on cluster ${name}`);
+    await this.#access.requireAssignmentManager(caller, name, `Assigning roles on cluster ${name}`);
     const created = await this.#host.store.createRoleAssignment({
       id: randomUUID(),
       cluster: name,
@@ -407,7 +413,7 @@ export class ControlPlane {
   async #deleteRoleAssignment(call: Call, name: string, id: string): Promise<void> {
     const caller = await this.#signIn(call);
     await this.#cluster(name);
-    await this.#requireAssignmentManager(
+    await this.#access.requireAssignmentManager(
       caller,
       name,
       `Removing role assignments of cluster ${name}`,
@@ -504,46 +510,6 @@ export class ControlPlane {
     return cluster;
   }
 
-  async #rolesOf(caller: UserCaller, cluster: string): Promise<BuiltInRole[]> {
-    const assignments = await this.#host.store.listRoleAssignments(cluster);
-    return assignments
-      .filter((assignment) => caller.principalIds.has(assignment.principalId.toLowerCase()))
-      .map((assignment) => assignment.role);
-  }
-
-  #requireAdministrator(caller: UserCaller, what: string): void {
-    if (caller.administrator) return;
-    throw new ControlError(
-      'ERR_CONTROL_FORBIDDEN',
-      `${what} needs the relay Administrator role, which ${caller.objectId} does not hold`,
-      'Ask the relay operator to add your object id (or a group of yours) with relay serve --admin.',
-    );
-  }
-
-  async #requireAnyRole(caller: UserCaller, cluster: string, what: string): Promise<void> {
-    if (caller.administrator || (await this.#rolesOf(caller, cluster)).length > 0) return;
-    throw new ControlError(
-      'ERR_CONTROL_FORBIDDEN',
-      `${what} needs the Cluster User role (or ${BUILT_IN_ROLES.filter((role) => role !== 'Cluster User').join(', ')}) on it, which ${caller.objectId} does not hold`,
-      `An administrator can grant it: porthole role assignment create --cluster ${cluster} --role "Cluster User" --assignee ${caller.objectId}`,
-    );
-  }
-
-  /** Administrators, and Cluster Admins of the cluster, manage its role assignments. */
-  async #requireAssignmentManager(
-    caller: UserCaller,
-    cluster: string,
-    what: string,
-  ): Promise<void> {
-    if (caller.administrator || (await this.#rolesOf(caller, cluster)).includes('Cluster Admin'))
-      return;
-    throw new ControlError(
-      'ERR_CONTROL_FORBIDDEN',
-      `${what} needs the Cluster Admin role on it or the relay Administrator role, which ${caller.objectId} does not hold`,
-      'Ask a relay administrator.',
-    );
-  }
-
   async #view(cluster: ClusterRecord) {
     const agentRule = await this.#host.store.getAuthorizationRule(
       cluster.hybridConnection,
@@ -625,59 +591,4 @@ export class ControlPlane {
 
 function newKey(): string {
   return randomBytes(32).toString('base64');
-}
-
-/** The store's conflicts keep their codes; anything else unexpected is a 503, its detail logged only. */
-function toControlError(err: unknown): ControlError {
-  if (err instanceof ControlError) return err;
-  const code = (err as {code?: unknown}).code;
-  if (code === 'ERR_CONTROL_CLUSTER_EXISTS') {
-    return new ControlError(
-      'ERR_CONTROL_CLUSTER_EXISTS',
-      (err as Error).message,
-      'Pick another name, or delete the cluster first: porthole delete -n NAME',
-    );
-  }
-  if (code === 'ERR_CONTROL_ASSIGNMENT_EXISTS') {
-    return new ControlError('ERR_CONTROL_ASSIGNMENT_EXISTS', (err as Error).message);
-  }
-  return new ControlError(
-    'ERR_CONTROL_UNAVAILABLE',
-    'The control plane cannot answer right now',
-    'Try again; the relay log has the detail under this correlation id.',
-    {cause: err},
-  );
-}
-
-/**
- * The kubeconfig Arc's `listClusterUserCredential` returns, for a local bridge on its default
- * port: `porthole proxy` writes the real one, with the bridge's CA. An Entra user's credential
- * comes from `porthole get-token`; with a service-account token the user entry is left to fill.
- */
-function proxyKubeconfig(cluster: string, method: 'AAD' | 'Token'): string {
-  const name = `porthole-${cluster}`;
-  const user =
-    method === 'AAD'
-      ? {
-          exec: {
-            apiVersion: 'client.authentication.k8s.io/v1',
-            command: 'porthole',
-            args: ['get-token'],
-            interactiveMode: 'Never',
-          },
-        }
-      : {};
-  // JSON is YAML: kubectl reads it as it is.
-  return JSON.stringify(
-    {
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{name, cluster: {server: `https://127.0.0.1:47011/clusters/${cluster}`}}],
-      users: [{name, user}],
-      contexts: [{name, context: {cluster: name, user: name}}],
-      'current-context': name,
-    },
-    null,
-    2,
-  );
 }
