@@ -248,8 +248,34 @@ async function clusterTarget(
   const cluster = children.start('cluster', process.execPath, [runner, 'run'], context.env);
   services.push(cluster);
   const kubeconfig = (await cluster.waitFor(/^(\/\S+\/kubeconfig\S*)$/, 5 * MINUTE))[1] ?? '';
-  return {kubeconfig, context: undefined};
+  const target = {kubeconfig, context: undefined};
+  // Something to look at: a small Deployment in namespace demo (kwok runs its pods).
+  const seeded = await kubectl(['apply', '-f', '-'], target, context, JSON.stringify(DEMO));
+  if (seeded.code !== 0) say(`could not add the demo workload: ${seeded.stderr.trim()}`);
+  return target;
 }
+
+/** The development cluster's demo workload: two pods of a Deployment in namespace `demo`. */
+const DEMO = {
+  apiVersion: 'v1',
+  kind: 'List',
+  items: [
+    {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'demo'}},
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {name: 'hello', namespace: 'demo'},
+      spec: {
+        replicas: 2,
+        selector: {matchLabels: {app: 'hello'}},
+        template: {
+          metadata: {labels: {app: 'hello'}},
+          spec: {containers: [{name: 'hello', image: 'registry.example/hello:1'}]},
+        },
+      },
+    },
+  ],
+};
 
 function kubeFlags(target: KubeTarget): string[] {
   return [

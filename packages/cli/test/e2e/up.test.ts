@@ -58,6 +58,8 @@ it('brings everything up, answers the printed kubectl line with the cluster pods
   const answer = await kubectl(kubeconfigPath, args.slice(2));
   expect(answer, answer.stderr).toMatchObject({code: 0});
   expect(answer.stdout).toMatch(/^default\s+hello\s/m);
+  // The demo workload up adds to the development cluster it started.
+  expect(answer.stdout).toMatch(/^demo\s+hello-\S+\s/m);
   const direct = await kubectl(adminKubeconfig, ['get', 'pods', '-A', '-o', 'name']);
   const through = await kubectl(kubeconfigPath, [
     ...args.slice(2, 4),
