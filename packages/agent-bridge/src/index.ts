@@ -18,7 +18,7 @@ export type {EgressFetchOptions} from './egress/egress-fetch.js';
 export {relayOrigin, tokenSource} from './tunnel/relay-target.js';
 export type {RelayCredential, RelayTarget, TunnelMode} from './tunnel/relay-target.js';
 export {TunnelDialer} from './tunnel/tunnel-dialer.js';
-export type {TunnelDialerOptions} from './tunnel/tunnel-dialer.js';
+export type {TunnelDialerEvent, TunnelDialerOptions} from './tunnel/tunnel-dialer.js';
 
 export {Agent} from './agent/agent.js';
 export type {AgentOptions} from './agent/agent.js';

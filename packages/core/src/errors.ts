@@ -22,6 +22,9 @@ export type CoreErrorCode =
   | 'ERR_MUX_SESSION_CLOSED'
   | 'ERR_MUX_FLOOD'
   | 'ERR_MUX_IDLE_TIMEOUT'
+  | 'ERR_MUX_RENEW_UNSUPPORTED'
+  | 'ERR_MUX_RENEW_REFUSED'
+  | 'ERR_MUX_RENEW_TIMEOUT'
   // Certificates (RFC 5280).
   | 'ERR_PKI_INVALID_REQUEST'
   // Entra ID access tokens and the identities they carry.
@@ -89,7 +92,7 @@ export class HybridConnectionError extends PortholeError<
 /**
  * A Porthole mux failure. `closeCode` is the WebSocket close code that a connection-level
  * error closes the connection with (1002 protocol error, 1009 too big, 1008 policy); a
- * stream-level error (reset, refused) has none.
+ * stream-level error (reset, refused) and a failed renewal (PROTOCOL.md §7.4) have none.
  */
 export class MuxError extends PortholeError<
   | 'ERR_MUX_PROTOCOL'
@@ -100,6 +103,9 @@ export class MuxError extends PortholeError<
   | 'ERR_MUX_SESSION_CLOSED'
   | 'ERR_MUX_FLOOD'
   | 'ERR_MUX_IDLE_TIMEOUT'
+  | 'ERR_MUX_RENEW_UNSUPPORTED'
+  | 'ERR_MUX_RENEW_REFUSED'
+  | 'ERR_MUX_RENEW_TIMEOUT'
 > {
   readonly closeCode: number | undefined;
 

@@ -41,6 +41,8 @@ export interface RelayLimits {
   muxMaxFrameSize: number;
   /** The largest mux OPEN properties accepted (PROTOCOL.md §8). */
   muxMaxOpenPropertiesBytes: number;
+  /** The largest token a mux RENEW may carry (PROTOCOL.md §3.7, §8; close 1009 beyond). */
+  muxMaxRenewBytes: number;
   /** Streams at once on one mux client connection; one more is refused (REFUSED_STREAM). */
   muxMaxStreamsPerConnection: number;
   /**
@@ -48,7 +50,10 @@ export interface RelayLimits {
    * peer may have in flight, so only a peer that ignores flow control or stops reading gets here.
    */
   muxMaxQueuedBytes: number;
-  /** How long a mux connection whose token expired may finish its streams after GOAWAY. */
+  /**
+   * How long a mux connection whose token expired may finish its streams after GOAWAY; a RENEW
+   * accepted meanwhile calls the close off (PROTOCOL.md §3.7).
+   */
   muxDrainTimeoutMs: number;
 }
 
@@ -68,6 +73,7 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = {
   highWaterMarkBytes: 1024 * 1024,
   muxMaxFrameSize: MUX_DEFAULTS.maxFrameSize,
   muxMaxOpenPropertiesBytes: MUX_DEFAULTS.maxOpenPropertiesBytes,
+  muxMaxRenewBytes: MUX_DEFAULTS.maxRenewBytes,
   // A bridge or an agent carries every kubectl connection of its users: many watches at once.
   muxMaxStreamsPerConnection: 2048,
   muxMaxQueuedBytes: 64 * 1024 * 1024 + MUX_DEFAULTS.maxFrameSize + HEADER_SIZE,

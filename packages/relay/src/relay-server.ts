@@ -11,11 +11,13 @@ import {
   HcCloseCode,
   HEADER_SIZE,
   MUX_SUBPROTOCOL,
+  MUX_SUBPROTOCOL_V2,
+  muxVersionOf,
   parseHcTarget,
   parseHttpTarget,
   SERVICE_BUS_AUTHORIZATION,
 } from '@porthole/core/protocol';
-import type {HcTarget} from '@porthole/core/protocol';
+import type {HcTarget, MuxVersion} from '@porthole/core/protocol';
 import type {WebSocket} from 'ws';
 
 import {SasAuthorizer} from './auth/sas-authorizer.js';
@@ -29,6 +31,7 @@ import {ListenerRegistry} from './hc/listener-registry.js';
 import {Upgrader} from './hc/upgrader.js';
 import {WebSocketRendezvous} from './hc/websocket-rendezvous.js';
 import {isMuxConnection, MuxConnection} from './mux/mux-connection.js';
+import type {MuxRenewalCheck} from './mux/mux-connection.js';
 import {MuxSwitch} from './mux/mux-switch.js';
 import {rejectHandshake, requestHost, statusLineReason} from './http/handshake.js';
 import {DEFAULT_RELAY_LIMITS, stderrLogger} from './options.js';
@@ -51,6 +54,13 @@ export interface RelayServerOptions {
   controlPlane?: ControlPlaneOptions;
   /** The web console's built files, served at `/console/`; without it `/console/` is 404. */
   console?: {dir: string};
+  /**
+   * Whether mux clients may renew their token in place: the relay then selects
+   * `porthole.mux.v2` when offered (PROTOCOL.md §1.1, §3.7). Default true. False answers like a
+   * relay that predates RENEW, which clients meet by replacing their connections before the
+   * token expires (§6.5): for a staged rollout, and for tests of that fallback.
+   */
+  muxRenewal?: boolean;
 }
 
 /** Counts of what the relay holds, from {@link RelayServer.stats}. */
@@ -96,6 +106,7 @@ export class RelayServer {
   readonly #http: HttpRelay;
   readonly #control: ControlPlane;
   readonly #console: ConsoleSite | undefined;
+  readonly #muxVersions: readonly string[];
   #server: Server | undefined;
   #secure = false;
   #closing = false;
@@ -106,6 +117,9 @@ export class RelayServer {
     this.#log = options.log ?? stderrLogger;
     this.#now = options.now ?? Date.now;
     this.#authorizer = new SasAuthorizer(this.#store, this.#now);
+    // PROTOCOL.md §1.1: the newest version offered that the relay speaks.
+    this.#muxVersions =
+      options.muxRenewal === false ? [MUX_SUBPROTOCOL] : [MUX_SUBPROTOCOL_V2, MUX_SUBPROTOCOL];
     this.#controlUpgrader = new Upgrader(
       this.#limits.maxControlMessageBytes,
       this.#sockets,
@@ -302,7 +316,8 @@ export class RelayServer {
     const right = target.action === HcAction.LISTEN ? AccessRight.LISTEN : AccessRight.SEND;
     let expiresAt = Infinity;
     // §1.1: a listener always needs a token; a sender unless the entity waives client authorization.
-    if (right === AccessRight.LISTEN || entity.requiresClientAuthorization) {
+    const needsToken = right === AccessRight.LISTEN || entity.requiresClientAuthorization;
+    if (needsToken) {
       const granted = await this.#authorizer.authorize({token, host, entity: entity.name, right});
       if ('status' in granted) {
         rejectHandshake(socket, granted.status, granted.description, id);
@@ -310,6 +325,20 @@ export class RelayServer {
       }
       expiresAt = granted.expiresAt;
     }
+    // PROTOCOL.md §3.7: a RENEW is checked as this handshake was, for the same entity, host and
+    // right; a connection that needed no token has nothing to renew.
+    const renew: MuxRenewalCheck = needsToken
+      ? async (credential) => {
+          const granted = await this.#authorizer.authorize({
+            token: credential,
+            host,
+            entity: entity.name,
+            right,
+          });
+          return 'status' in granted ? {description: granted.description} : granted;
+        }
+      : () => Promise.resolve({expiresAt: Infinity});
+    const muxSubprotocol = this.#selectMux(request);
 
     if (target.action === HcAction.LISTEN) {
       if (this.#listeners.count(entity.name) >= this.#limits.maxListenersPerEntity) {
@@ -321,9 +350,17 @@ export class RelayServer {
         );
         return;
       }
-      if (offersMux(request)) {
-        this.#muxUpgrader.upgrade(request, socket, head, MUX_SUBPROTOCOL, (webSocket) => {
-          this.#addMuxConnection(webSocket, 'listener', request, entity.name, id, expiresAt);
+      if (muxSubprotocol !== undefined) {
+        this.#muxUpgrader.upgrade(request, socket, head, muxSubprotocol, (webSocket) => {
+          this.#addMuxConnection(webSocket, {
+            role: 'listener',
+            request,
+            entity: entity.name,
+            trackingId: id,
+            expiresAt,
+            version: muxVersionOf(muxSubprotocol) ?? 1,
+            renew,
+          });
         });
         return;
       }
@@ -335,9 +372,17 @@ export class RelayServer {
 
     // A sender that offers the mux gets it when a mux listener is there to switch its streams
     // to; otherwise it takes the classic rendezvous like any Hybrid Connections sender.
-    if (offersMux(request) && this.#listeners.pick(entity.name, isMuxConnection)) {
-      this.#muxUpgrader.upgrade(request, socket, head, MUX_SUBPROTOCOL, (webSocket) => {
-        this.#addMuxConnection(webSocket, 'client', request, entity.name, id, expiresAt);
+    if (muxSubprotocol !== undefined && this.#listeners.pick(entity.name, isMuxConnection)) {
+      this.#muxUpgrader.upgrade(request, socket, head, muxSubprotocol, (webSocket) => {
+        this.#addMuxConnection(webSocket, {
+          role: 'client',
+          request,
+          entity: entity.name,
+          trackingId: id,
+          expiresAt,
+          version: muxVersionOf(muxSubprotocol) ?? 1,
+          renew,
+        });
       });
       return;
     }
@@ -386,12 +431,17 @@ export class RelayServer {
 
   #addMuxConnection(
     webSocket: WebSocket,
-    role: 'listener' | 'client',
-    request: IncomingMessage,
-    entity: string,
-    trackingId: string,
-    expiresAt: number,
+    accepted: {
+      role: 'listener' | 'client';
+      request: IncomingMessage;
+      entity: string;
+      trackingId: string;
+      expiresAt: number;
+      version: MuxVersion;
+      renew: MuxRenewalCheck;
+    },
   ): void {
+    const {role, request, entity, trackingId, expiresAt, version, renew} = accepted;
     const connection = new MuxConnection({
       socket: webSocket,
       role,
@@ -403,6 +453,9 @@ export class RelayServer {
       },
       maxFrameSize: this.#limits.muxMaxFrameSize,
       maxOpenPropertiesBytes: this.#limits.muxMaxOpenPropertiesBytes,
+      maxRenewBytes: this.#limits.muxMaxRenewBytes,
+      version,
+      renew,
       maxQueuedBytes: this.#limits.muxMaxQueuedBytes,
       keepAliveIntervalMs: this.#limits.keepAliveIntervalMs,
       expiresAt,
@@ -419,7 +472,7 @@ export class RelayServer {
       log: this.#log,
     });
     if (role === 'listener') this.#listeners.add(entity, connection);
-    this.#log(`mux.${role}-connected`, {trackingId, entity});
+    this.#log(`mux.${role}-connected`, {trackingId, entity, version});
   }
 
   async #onRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -512,18 +565,24 @@ export class RelayServer {
     return this.#store.longestHybridConnection(prefixes);
   }
 
+  /**
+   * The mux subprotocol to select for a handshake: the newest version it offers that this relay
+   * speaks (PROTOCOL.md §1.1), whatever the order of the offer; `undefined` when it offers none.
+   */
+  #selectMux(request: IncomingMessage): string | undefined {
+    const offered = new Set(
+      (request.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((protocol) => protocol.trim()),
+    );
+    return this.#muxVersions.find((protocol) => offered.has(protocol));
+  }
+
   #origin(request: IncomingMessage): string {
     const address = this.#server?.address() as AddressInfo | null | undefined;
     const host = request.headers.host ?? `127.0.0.1:${address?.port ?? 0}`;
     return `${this.#secure ? 'wss' : 'ws'}://${host}`;
   }
-}
-
-/** Whether a handshake offers the Porthole mux subprotocol (PROTOCOL.md §1.1). */
-function offersMux(request: IncomingMessage): boolean {
-  return (request.headers['sec-websocket-protocol'] ?? '')
-    .split(',')
-    .some((protocol) => protocol.trim() === MUX_SUBPROTOCOL);
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {

@@ -139,6 +139,9 @@ export class BridgeServer {
       target: registration.relay,
       mode: registration.mode,
       webSocket: this.#options.webSocket ?? nodeWebSocketFactory(),
+      onEvent: (event) => {
+        this.#options.log(`bridge.tunnel-${event.type}`, {cluster: registration.name, ...event});
+      },
     });
     this.#routes.set(registration.name, {registration, dialer, agent: new TunnelAgent(dialer)});
     this.#options.log('bridge.cluster-added', {

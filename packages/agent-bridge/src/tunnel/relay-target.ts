@@ -1,4 +1,4 @@
-import {createSasToken} from '@porthole/core/protocol';
+import {createSasToken, parseSasToken} from '@porthole/core/protocol';
 
 import {AgentBridgeError} from '../errors.js';
 
@@ -6,10 +6,12 @@ import {AgentBridgeError} from '../errors.js';
  * How a relay accepts us: a shared access rule to mint tokens with, or a ready token. A rule's
  * key may be a function, read each time a token is minted: a key that rotates (the agent's
  * control-plane credential) then signs every token minted after the swap, while connections
- * opened with the previous key carry on.
+ * opened with the previous key carry on. `tokenLifetimeSeconds` is how long minted tokens live
+ * (default {@link MINTED_TOKEN_SECONDS}).
  */
 export type RelayCredential =
-  {sasKeyName: string; sasKey: string | (() => string)} | {token: string};
+  | {sasKeyName: string; sasKey: string | (() => string); tokenLifetimeSeconds?: number}
+  | {token: string};
 
 /** A hybrid connection on a relay, and the credential to use there. */
 export interface RelayTarget {
@@ -56,8 +58,31 @@ export const TUNNEL_MUX_LIMITS = {
   maxConnectionWindow: 2048 * 256 * 1024,
 } as const;
 
-/** How long minted tokens live; listeners renew them before they expire. */
+/** How long minted tokens live by default; connections renew them before they expire. */
 export const MINTED_TOKEN_SECONDS = 3600;
+
+/**
+ * When a connection whose token lapses at `expiresAtMs` should renew it: once four fifths of
+ * the time left have passed, and not within the next second. The last fifth is for the
+ * renewal to succeed or, failing that, for a new connection to take over (PROTOCOL.md §6.5).
+ *
+ * @returns milliseconds from `nowMs`
+ */
+export function renewalDelayMs(expiresAtMs: number, nowMs: number): number {
+  return Math.max((expiresAtMs - nowMs) * 0.8, 1000);
+}
+
+/**
+ * When a SAS token expires, in milliseconds; `undefined` when it cannot be read (a token that is
+ * not ours to parse: the relay says when it lapses).
+ */
+export function tokenExpiryMs(token: string): number | undefined {
+  try {
+    return parseSasToken(token).expiresAt * 1000;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Supplies tokens for a target: a new SAS token for each call when the credential is a rule
@@ -83,7 +108,8 @@ export function tokenSource(
       resource: `http://${host}/${target.entity}`,
       keyName: credential.sasKeyName,
       key: typeof sasKey === 'function' ? sasKey() : sasKey,
-      expiresAt: Math.floor(now() / 1000) + MINTED_TOKEN_SECONDS,
+      expiresAt:
+        Math.floor(now() / 1000) + (credential.tokenLifetimeSeconds ?? MINTED_TOKEN_SECONDS),
     });
 }
 

@@ -1,7 +1,7 @@
 import type {Duplex} from 'node:stream';
 import {setTimeout as sleep} from 'node:timers/promises';
 
-import {HybridConnectionListener, openMuxListener, parseSasToken} from '@porthole/core/protocol';
+import {HybridConnectionListener, openMuxListener} from '@porthole/core/protocol';
 import type {MuxSession, WebSocketFactory} from '@porthole/core/protocol';
 import type {WebSocket} from 'ws';
 
@@ -9,7 +9,7 @@ import type {AgentBridgeError} from '../errors.js';
 import {AGENT_BACKOFF, Backoff} from './backoff.js';
 import type {BackoffOptions} from './backoff.js';
 import type {RelayTarget, TunnelMode} from './relay-target.js';
-import {TUNNEL_MUX_LIMITS, tokenSource} from './relay-target.js';
+import {renewalDelayMs, TUNNEL_MUX_LIMITS, tokenExpiryMs, tokenSource} from './relay-target.js';
 import {streamOf} from './streams.js';
 import {tunnelError} from './tunnel-errors.js';
 
@@ -25,7 +25,17 @@ export interface TunnelOrigin {
 export type TunnelEvent =
   | {type: 'listening'; via: 'mux' | 'websocket'}
   | {type: 'disconnected'; via: 'mux' | 'websocket'; retryInMs: number; error?: string}
-  | {type: 'renewed'; via: 'mux'; reason: 'schedule' | 'requested' | 'relay-goaway'}
+  | {
+      type: 'renewed';
+      via: 'mux';
+      reason: 'schedule' | 'requested' | 'relay-goaway';
+      /**
+       * `in-place`: the token renewed with RENEW (PROTOCOL.md §3.7); `replaced`: a new connection
+       * took over, with `error` saying why renewing in place failed, when it was tried.
+       */
+      how: 'in-place' | 'replaced';
+      error?: string;
+    }
   | {type: 'mux-declined'};
 
 /** What a {@link TunnelListener} needs. */
@@ -95,9 +105,10 @@ export class TunnelListener {
 
   /**
    * Re-authenticates with a freshly minted token now rather than on schedule — after the
-   * credential's key was rotated, say. A new mux connection takes over and the old one drains
-   * (its streams run to their end); the control channel renews its token in place. Nothing
-   * open is cut.
+   * credential's key was rotated, say. The mux connection renews its token in place when the
+   * relay supports it (PROTOCOL.md §3.7); otherwise a new one takes over and the old one drains
+   * (its streams run to their end). The control channel renews its token in place. Nothing open
+   * is cut.
    */
   renew(): void {
     this.#renewMux.fire('requested');
@@ -118,8 +129,10 @@ export class TunnelListener {
   }
 
   /**
-   * Keeps a mux listener connected. Before its token expires, a new connection takes over and
-   * the old one drains (PROTOCOL.md §6.5: a mux connection is renewed by replacing it).
+   * Keeps a mux listener connected. Before its token expires it renews the token in place when
+   * the relay supports RENEW, so that the streams it carries — watches, log follows, exec
+   * sessions — outlive the token; otherwise, or when that fails, a new connection takes over and
+   * the old one drains (PROTOCOL.md §6.5).
    */
   async #muxLoop(): Promise<void> {
     const backoff = new Backoff(this.#options.backoff ?? AGENT_BACKOFF);
@@ -133,7 +146,7 @@ export class TunnelListener {
         this.#emit({type: 'listening', via: 'mux'});
         this.#ready?.resolve();
         for (;;) {
-          const renewInMs = Math.max((current.expiresAt - Date.now()) * 0.8, 1000);
+          const renewInMs = renewalDelayMs(current.expiresAt, Date.now());
           const closed = current.session.closed.then(
             () => 'closed' as const,
             () => 'closed' as const,
@@ -146,10 +159,27 @@ export class TunnelListener {
           raced.abort(); // the timer of a renewal that came early goes with it
           if (why === 'closed' || this.#isStopping()) break;
           this.#renewMux = signal();
+          // A connection the relay drains takes no new streams: only a new one will do.
+          const renewed =
+            why === 'relay-goaway' ? undefined : await this.#renewInPlace(current.session);
+          if (renewed !== undefined && 'expiresAt' in renewed) {
+            current.expiresAt = renewed.expiresAt;
+            this.#emit({type: 'renewed', via: 'mux', reason: why, how: 'in-place'});
+            continue;
+          }
+          if (this.#isStopping()) break;
+          // The refusal of a RENEW is a GOAWAY: it is answered here, by the new connection.
+          this.#renewMux = signal();
           const next = await this.#openMux();
           void current.session.goAway().catch(() => undefined);
           current = next;
-          this.#emit({type: 'renewed', via: 'mux', reason: why});
+          this.#emit({
+            type: 'renewed',
+            via: 'mux',
+            reason: why,
+            how: 'replaced',
+            ...(renewed === undefined ? {} : {error: renewed.error}),
+          });
         }
       } catch (err) {
         failure = err;
@@ -169,6 +199,24 @@ export class TunnelListener {
         ...(failure ? {error: describe(failure)} : {}),
       });
       await this.#pause(retryInMs);
+    }
+  }
+
+  /**
+   * Renews the mux connection's token with RENEW (PROTOCOL.md §3.7).
+   *
+   * @returns the new expiry; why it failed; or `undefined` when the relay does not support it
+   */
+  async #renewInPlace(
+    session: MuxSession,
+  ): Promise<{expiresAt: number} | {error: string} | undefined> {
+    if (!session.renewable) return undefined;
+    try {
+      const token = await this.#token();
+      await session.renewToken(token);
+      return {expiresAt: tokenExpiryMs(token) ?? Date.now() + 3_600_000};
+    } catch (err) {
+      return {error: describe(err)};
     }
   }
 
@@ -209,7 +257,8 @@ export class TunnelListener {
         if (this.#currentMux === session) this.#currentMux = undefined;
       })
       .catch(() => undefined);
-    return {session, expiresAt: parseSasTokenExpiry(token)};
+    // A token we cannot read: the relay says when it lapses.
+    return {session, expiresAt: tokenExpiryMs(token) ?? Date.now() + 3_600_000};
   }
 
   async #classicLoop(): Promise<void> {
@@ -339,14 +388,6 @@ function declinedMux(err: unknown): boolean {
     status === undefined &&
     /did not select/.test(message ?? '')
   );
-}
-
-function parseSasTokenExpiry(token: string): number {
-  try {
-    return parseSasToken(token).expiresAt * 1000;
-  } catch {
-    return Date.now() + 3_600_000; // A token we cannot read: the relay says when it lapses.
-  }
 }
 
 function endpointOf(value: unknown): string {

@@ -28,6 +28,8 @@ export interface Harness {
   kubeconfigPath: string;
   relay: RelayServer;
   relayUrl: string;
+  /** What the relay logged: `{event, ...fields}`. */
+  relayLog: ({event: string} & Record<string, unknown>)[];
   agent: Agent;
   bridge: BridgeServer;
   /** Starts the agent again after a test stopped it. */
@@ -37,14 +39,25 @@ export interface Harness {
 
 const SAS = {name: 'e2e', key: 'e2e-key-0123456789'};
 
+/** How a harness's relay and tokens differ from the defaults. */
+export interface HarnessOptions {
+  /** How long the tokens the agent and the bridge mint live (default an hour). */
+  tokenLifetimeSeconds?: number;
+  /** `false`: a relay that predates mux RENEW (PROTOCOL.md §3.7). */
+  muxRenewal?: boolean;
+  /** How long the relay lets a mux connection whose token expired drain (default 30 s). */
+  muxDrainTimeoutMs?: number;
+}
+
 /**
- * Starts a relay, an agent and a bridge for the cluster; `mode` picks the tunnel both use, and
- * `agentOptions` adjust the agent.
+ * Starts a relay, an agent and a bridge for the cluster; `mode` picks the tunnel both use,
+ * `agentOptions` adjust the agent and `options` the relay and the tokens.
  */
 export async function startHarness(
   cluster: {kubeconfigPath: string; token: string},
   mode: TunnelMode,
   agentOptions: Pick<AgentOptions, 'idleTimeoutMs' | 'authenticator'> = {},
+  options: HarnessOptions = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'porthole-e2e-'));
   const store = SqliteRelayStore.open(':memory:');
@@ -56,12 +69,26 @@ export async function startHarness(
     secondaryKey: undefined,
     rights: ['Listen', 'Send'],
   });
-  const relay = new RelayServer({store, log: () => undefined});
+  const relayLog: Harness['relayLog'] = [];
+  const relay = new RelayServer({
+    store,
+    log: (event, fields) => relayLog.push({event, ...fields}),
+    ...(options.muxRenewal === undefined ? {} : {muxRenewal: options.muxRenewal}),
+    ...(options.muxDrainTimeoutMs === undefined
+      ? {}
+      : {limits: {muxDrainTimeoutMs: options.muxDrainTimeoutMs}}),
+  });
   const {url: relayUrl} = await relay.listen({host: '127.0.0.1', port: 0});
   const target = {
     origin: relayUrl.replace(/^http/, 'ws'),
     entity: 'clusters/e2e',
-    credential: {sasKeyName: SAS.name, sasKey: SAS.key},
+    credential: {
+      sasKeyName: SAS.name,
+      sasKey: SAS.key,
+      ...(options.tokenLifetimeSeconds === undefined
+        ? {}
+        : {tokenLifetimeSeconds: options.tokenLifetimeSeconds}),
+    },
   };
   const endpoint = await kubeconfigEndpoint(cluster.kubeconfigPath);
   const startAgent = () =>
@@ -81,6 +108,7 @@ export async function startHarness(
     kubeconfigPath,
     relay,
     relayUrl,
+    relayLog,
     get agent() {
       return agent;
     },

@@ -73,10 +73,13 @@ export {
   MAX_WINDOW,
   MUX_DEFAULTS,
   MUX_SUBPROTOCOL,
+  MUX_SUBPROTOCOL_V2,
+  MUX_SUBPROTOCOLS,
   MuxCloseCode,
   MuxErrorCode,
+  muxVersionOf,
 } from './mux/constants.js';
-export type {DecoderLimits, FrameTypeName, MuxLimits} from './mux/constants.js';
+export type {DecoderLimits, FrameTypeName, MuxLimits, MuxVersion} from './mux/constants.js';
 export type {Frame} from './mux/frame.js';
 export {FrameDecoder} from './mux/frame-decoder.js';
 export type {FrameHandler} from './mux/frame-decoder.js';

@@ -2,12 +2,13 @@ import {
   encodeFrame,
   FrameDecoder,
   goAwayCodeFor,
+  MUX_SUBPROTOCOL,
   MuxCloseCode,
   muxCloseCode,
   MuxErrorCode,
 } from '@porthole/core/protocol';
-import type {MuxError} from '@porthole/core';
-import type {Frame} from '@porthole/core/protocol';
+import {MuxError} from '@porthole/core';
+import type {Frame, MuxVersion} from '@porthole/core/protocol';
 import type {WebSocket} from 'ws';
 
 import type {RelayLogger} from '../options.js';
@@ -21,6 +22,15 @@ export interface MuxConnectionHandler {
   onClosed(connection: MuxConnection): void;
 }
 
+/**
+ * Checks the credential of a RENEW as the handshake's token was checked (PROTOCOL.md §3.7):
+ * when it is accepted, the Unix seconds at which what it opens lapses; else why not, in words
+ * that never quote it.
+ */
+export type MuxRenewalCheck = (
+  credential: string,
+) => Promise<{expiresAt: number} | {description: string}>;
+
 /** What a {@link MuxConnection} needs. */
 export interface MuxConnectionOptions {
   socket: WebSocket;
@@ -31,6 +41,11 @@ export interface MuxConnectionOptions {
   remoteEndpoint: {address: string; port: number};
   maxFrameSize: number;
   maxOpenPropertiesBytes: number;
+  maxRenewBytes: number;
+  /** The version the handshake selected (PROTOCOL.md §1.1); 2 takes RENEW. */
+  version: MuxVersion;
+  /** Checks a RENEW's credential for this connection's entity, host and right. */
+  renew: MuxRenewalCheck;
   /** Bytes queued towards this peer beyond which it is cut (it ignores flow control or stalls). */
   maxQueuedBytes: number;
   keepAliveIntervalMs: number;
@@ -46,8 +61,8 @@ export interface MuxConnectionOptions {
 /**
  * One Porthole mux WebSocket at the relay (PROTOCOL.md §1). The relay is the acceptor of every
  * mux connection (§1.1): it opens even stream ids, its peers odd ones. This class decodes and
- * encodes frames, answers PINGs itself (they are per hop), and tracks GOAWAY; the switch
- * decides where the other frames go.
+ * encodes frames, answers PINGs and RENEWs itself (they are per hop), tracks GOAWAY, and holds
+ * the connection to its credential's expiry; the switch decides where the other frames go.
  */
 export class MuxConnection implements Listener {
   readonly role: 'listener' | 'client';
@@ -57,11 +72,21 @@ export class MuxConnection implements Listener {
   /** The highest stream id the peer has opened, and the highest the relay has (§4.1). */
   highestPeerStream = 0;
   highestOwnStream = 0;
+  readonly version: MuxVersion;
   #draining = false;
   readonly #socket: WebSocket;
   readonly #maxQueuedBytes: number;
   readonly #keepAlive: KeepAlive;
+  readonly #renew: MuxRenewalCheck;
+  readonly #drainTimeoutMs: number;
+  readonly #now: () => number;
+  readonly #log: RelayLogger;
+  /** When the credential lapses, in Unix seconds; `Infinity` when there was none. */
+  #expiresAt: number;
+  /** The timer of the expiry, then of the drain's close once it has passed. */
   #expiry: NodeJS.Timeout | undefined;
+  /** A RENEW is being checked; the next may only come after its answer (PROTOCOL.md §3.7). */
+  #checkingRenewal = false;
 
   constructor(options: MuxConnectionOptions) {
     this.#socket = options.socket;
@@ -69,7 +94,13 @@ export class MuxConnection implements Listener {
     this.entity = options.entity;
     this.trackingId = options.trackingId;
     this.remoteEndpoint = options.remoteEndpoint;
+    this.version = options.version;
     this.#maxQueuedBytes = options.maxQueuedBytes;
+    this.#renew = options.renew;
+    this.#drainTimeoutMs = options.drainTimeoutMs;
+    this.#now = options.now;
+    this.#log = options.log;
+    this.#expiresAt = options.expiresAt;
     const {handler, log} = options;
     const decoder = new FrameDecoder(
       {
@@ -87,6 +118,9 @@ export class MuxConnection implements Listener {
                 reason: frame.reason,
               });
               return;
+            case 'RENEW':
+              this.#onRenew(frame.ack, frame.credential);
+              return;
             default:
               handler.onFrame(this, frame);
           }
@@ -100,7 +134,11 @@ export class MuxConnection implements Listener {
           this.fail(error);
         },
       },
-      {maxFrameSize: options.maxFrameSize, maxOpenPropertiesBytes: options.maxOpenPropertiesBytes},
+      {
+        maxFrameSize: options.maxFrameSize,
+        maxOpenPropertiesBytes: options.maxOpenPropertiesBytes,
+        maxRenewBytes: options.maxRenewBytes,
+      },
     );
     this.#socket.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) decoder.push(data);
@@ -114,37 +152,102 @@ export class MuxConnection implements Listener {
       clearTimeout(this.#expiry);
       handler.onClosed(this);
     });
-    if (Number.isFinite(options.expiresAt))
-      this.#scheduleExpiry(options.expiresAt, options.drainTimeoutMs, options.now, log);
+    this.#scheduleExpiry();
   }
 
   /**
-   * A mux connection outlives many streams, so its credential is held to its expiry: then the
-   * relay sends GOAWAY (no new streams, PROTOCOL.md §6.3), lets the streams run for
-   * `drainTimeoutMs`, and closes with 1008. Clients reconnect with a fresh token before that.
+   * A mux connection outlives many streams, so its credential is held to its expiry
+   * (PROTOCOL.md §6.5): then the relay sends GOAWAY (no new streams, §6.3), lets the streams run
+   * for `drainTimeoutMs`, and closes with 1008. Clients renew before that, in place with RENEW
+   * (§3.7), or by replacing the connection. Each call starts over from `#expiresAt`, so a renewal
+   * also calls off a drain under way.
    */
-  #scheduleExpiry(
-    expiresAt: number,
-    drainTimeoutMs: number,
-    now: () => number,
-    log: RelayLogger,
-  ): void {
-    const delay = Math.min(Math.max(expiresAt * 1000 - now(), 0), 2 ** 31 - 1);
+  #scheduleExpiry(): void {
+    clearTimeout(this.#expiry);
+    this.#expiry = undefined;
+    const expiresAt = this.#expiresAt;
+    if (!Number.isFinite(expiresAt)) return;
+    // setTimeout takes at most 2^31-1 ms; a later expiry is re-armed when that fires.
+    const delay = Math.min(Math.max(expiresAt * 1000 - this.#now(), 0), 2 ** 31 - 1);
     this.#expiry = setTimeout(() => {
-      if (expiresAt * 1000 > now()) {
-        this.#scheduleExpiry(expiresAt, drainTimeoutMs, now, log);
+      if (expiresAt * 1000 > this.#now()) {
+        this.#scheduleExpiry();
         return;
       }
-      log('mux.token-expired', {trackingId: this.trackingId});
+      this.#log('mux.token-expired', {trackingId: this.trackingId});
       this.#draining = true;
       this.send({type: 'GOAWAY', code: MuxErrorCode.NO_ERROR, reason: 'ExpiredToken'});
       this.#expiry = setTimeout(
         () => this.close(MuxCloseCode.POLICY_VIOLATION, 'ExpiredToken'),
-        drainTimeoutMs,
+        this.#drainTimeoutMs,
       );
       this.#expiry.unref();
     }, delay);
     this.#expiry.unref();
+  }
+
+  /** PROTOCOL.md §3.7: a RENEW from the peer, the dialer. It is answered here, never forwarded. */
+  #onRenew(ack: boolean, credential: string): void {
+    const broken = (reason: string) => {
+      this.#log('mux.protocol-error', {
+        trackingId: this.trackingId,
+        code: 'ERR_MUX_PROTOCOL',
+        error: reason,
+      });
+      this.fail(new MuxError('ERR_MUX_PROTOCOL', reason));
+    };
+    if (this.version === 1) {
+      broken(`Invalid mux frame: RENEW on a ${MUX_SUBPROTOCOL} connection`);
+      return;
+    }
+    if (ack) {
+      broken('Invalid mux frame: RENEW ACK from the dialer');
+      return;
+    }
+    if (this.#checkingRenewal) {
+      broken('Invalid mux frame: RENEW before the previous one was answered');
+      return;
+    }
+    this.#checkingRenewal = true;
+    void this.#checkRenewal(credential);
+  }
+
+  async #checkRenewal(credential: string): Promise<void> {
+    let verdict: {expiresAt: number} | {description: string};
+    try {
+      verdict = await this.#renew(credential);
+    } catch (err) {
+      // The store failed: refused, as a handshake would be (fail closed).
+      this.#log('mux.renewal-failed', {trackingId: this.trackingId, error: (err as Error).message});
+      verdict = {description: 'RenewalFailed: the relay cannot check the token now'};
+    }
+    this.#checkingRenewal = false;
+    if (!this.open) return;
+    if ('description' in verdict) {
+      // Nothing else changes: the streams go on until the expiry the connection already had.
+      this.#log('mux.renewal-refused', {
+        trackingId: this.trackingId,
+        role: this.role,
+        entity: this.entity,
+        reason: verdict.description,
+      });
+      this.#draining = true;
+      this.send({
+        type: 'GOAWAY',
+        code: MuxErrorCode.UNAUTHORIZED,
+        reason: verdict.description.slice(0, 200),
+      });
+      return;
+    }
+    this.#expiresAt = verdict.expiresAt;
+    this.#scheduleExpiry();
+    this.#log('mux.renewed', {
+      trackingId: this.trackingId,
+      role: this.role,
+      entity: this.entity,
+      expiresAt: verdict.expiresAt,
+    });
+    this.send({type: 'RENEW', ack: true, credential: ''});
   }
 
   /** Whether the connection takes no new streams: the peer sent GOAWAY, or its token expired. */

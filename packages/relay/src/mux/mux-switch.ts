@@ -35,7 +35,7 @@ export class MuxSwitch {
     this.#maxStreams = options.maxStreams;
   }
 
-  /** Called by each connection for every frame but PING and GOAWAY. */
+  /** Called by each connection for every frame but PING, GOAWAY and RENEW. */
   onFrame(connection: MuxConnection, frame: Frame): void {
     switch (frame.type) {
       case 'OPEN':
@@ -101,6 +101,7 @@ export class MuxSwitch {
       }
       case 'PING':
       case 'GOAWAY':
+      case 'RENEW':
         return; // Per hop: the connection handles them.
       default: {
         const unexpected: never = frame;

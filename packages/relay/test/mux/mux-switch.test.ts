@@ -10,6 +10,7 @@ import {
   connectMuxSender,
   encodeFrame,
   MUX_SUBPROTOCOL,
+  MUX_SUBPROTOCOL_V2,
   openMuxListener,
 } from '@porthole/core/protocol';
 import type {MuxSession, MuxStream} from '@porthole/core/protocol';
@@ -184,7 +185,9 @@ describe('the mux switch', () => {
       code: 'ERR_HC_HANDSHAKE_FAILED',
       message: 'Hybrid Connections connect failed: Server sent no subprotocol',
     });
-    expect(await offered).toMatchObject({'Sec-WebSocket-Protocol': MUX_SUBPROTOCOL});
+    expect(await offered).toMatchObject({
+      'Sec-WebSocket-Protocol': `${MUX_SUBPROTOCOL_V2},${MUX_SUBPROTOCOL}`,
+    });
     classic.close();
   });
 });

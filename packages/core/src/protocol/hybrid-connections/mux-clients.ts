@@ -1,5 +1,5 @@
 import {HybridConnectionError} from '../../errors.js';
-import {MUX_SUBPROTOCOL} from '../mux/constants.js';
+import {MUX_SUBPROTOCOLS, muxVersionOf} from '../mux/constants.js';
 import {MuxSession} from '../mux/session.js';
 import type {MuxSessionOptions} from '../mux/session.js';
 import type {MuxStream} from '../mux/stream.js';
@@ -9,15 +9,17 @@ import type {SenderOptions} from './sender.js';
 import {preferBytes, WebSocketState, whenOpen, withReservedQuery} from './web-socket.js';
 import type {TokenPlacement, WebSocketFactory, WebSocketLike} from './web-socket.js';
 
-/** Mux limits and the clock, as a session takes them. */
-export type MuxTuning = Omit<MuxSessionOptions, 'role' | 'onStream'>;
+/** Mux limits, the clock and `onGoAway`, as a session takes them; the handshake sets the rest. */
+export type MuxTuning = Omit<MuxSessionOptions, 'role' | 'onStream' | 'version' | 'onRenew'>;
 
 /**
- * Runs a mux session over an open WebSocket whose handshake selected `porthole.mux.v1`: its
- * messages feed the session, its close ends it (PROTOCOL.md §1).
+ * Runs a mux session over an open WebSocket whose handshake selected `porthole.mux.v2` or
+ * `porthole.mux.v1`: its messages feed the session, its close ends it (PROTOCOL.md §1). The
+ * version is the subprotocol's unless `options.version` says otherwise.
  */
 export function muxSessionOver(socket: WebSocketLike, options: MuxSessionOptions): MuxSession {
   preferBytes(socket);
+  const version = options.version ?? muxVersionOf(socket.protocol) ?? 1;
   const session = new MuxSession(
     {
       send: (bytes) => {
@@ -25,7 +27,7 @@ export function muxSessionOver(socket: WebSocketLike, options: MuxSessionOptions
       },
       close: (code, reason) => socket.close(code, reason),
     },
-    options,
+    {...options, version},
   );
   socket.addEventListener('message', (event: {data: unknown}) => {
     const {data} = event;
@@ -42,7 +44,9 @@ export function muxSessionOver(socket: WebSocketLike, options: MuxSessionOptions
 
 /**
  * Opens a mux connection to a hybrid connection as a sender: one WebSocket, then a stream per
- * `openStream()` (PROTOCOL.md §4.2), each opened in half a round trip.
+ * `openStream()` (PROTOCOL.md §4.2), each opened in half a round trip. It offers versions 2 and
+ * 1; when the relay selects 2, `session.renewable` is true and `renewToken()` renews the token
+ * in place (§3.7).
  *
  * @throws HybridConnectionError `ERR_HC_HANDSHAKE_FAILED` when the handshake fails, or when the
  *   relay answers without the mux (an Azure Relay namespace, or no mux listener): use one
@@ -51,7 +55,7 @@ export function muxSessionOver(socket: WebSocketLike, options: MuxSessionOptions
 export async function connectMuxSender(
   options: Omit<SenderOptions, 'protocols'> & MuxTuning,
 ): Promise<MuxSession> {
-  const socket = await connectSender({...options, protocols: [MUX_SUBPROTOCOL]});
+  const socket = await connectSender({...options, protocols: [...MUX_SUBPROTOCOLS]});
   return requireMux(socket, options, undefined);
 }
 
@@ -59,7 +63,10 @@ export async function connectMuxSender(
 export interface MuxListenerOptions extends MuxTuning {
   /** `wss://{relay}/$hc/{hc}`; `sb-hc-action=listen` is added. */
   address: string;
-  /** A SAS token with the Listen right. Renewal is a new connection (PROTOCOL.md §6.5). */
+  /**
+   * A SAS token with the Listen right. Renew it with `session.renewToken()` when the relay
+   * selected version 2, else with a new connection (PROTOCOL.md §6.5).
+   */
   token: string;
   tokenPlacement?: TokenPlacement;
   webSocket: WebSocketFactory;
@@ -79,7 +86,7 @@ export async function openMuxListener(options: MuxListenerOptions): Promise<MuxS
   const query: Record<string, string> = {'sb-hc-action': 'listen'};
   if (placement === 'query') query['sb-hc-token'] = options.token;
   const socket = options.webSocket(withReservedQuery(options.address, query), {
-    protocols: [MUX_SUBPROTOCOL],
+    protocols: [...MUX_SUBPROTOCOLS],
     headers: placement === 'header' ? {[SERVICE_BUS_AUTHORIZATION]: options.token} : {},
   });
   await whenOpen(socket, 'Hybrid Connections listen', options.timeoutMs ?? 30_000);
@@ -91,11 +98,12 @@ function requireMux(
   options: MuxTuning,
   onStream: ((stream: MuxStream) => void) | undefined,
 ): MuxSession {
-  if (socket.protocol !== MUX_SUBPROTOCOL) {
+  const version = muxVersionOf(socket.protocol);
+  if (version === undefined) {
     socket.close(1000, 'Mux not offered');
     throw new HybridConnectionError(
       'ERR_HC_HANDSHAKE_FAILED',
-      `The relay did not select ${MUX_SUBPROTOCOL}`,
+      `The relay did not select ${MUX_SUBPROTOCOLS.join(' or ')}`,
     );
   }
   const tuning: MuxTuning = {};
@@ -105,6 +113,7 @@ function requireMux(
   return muxSessionOver(socket, {
     ...tuning,
     role: 'dialer',
+    version,
     ...(onStream === undefined ? {} : {onStream}),
   });
 }
@@ -112,12 +121,14 @@ function requireMux(
 const TUNING_KEYS = [
   'maxFrameSize',
   'maxOpenPropertiesBytes',
+  'maxRenewBytes',
   'maxStreams',
   'maxConnectionWindow',
   'maxStreamWindow',
   'maxPingsPerSecond',
   'pingIntervalMs',
   'idleTimeoutMs',
+  'renewTimeoutMs',
   'clock',
   'onGoAway',
 ] as const satisfies readonly (keyof MuxTuning)[];

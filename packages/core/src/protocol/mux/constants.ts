@@ -3,8 +3,42 @@
  * endpoint may tune.
  */
 
-/** The WebSocket subprotocol that selects the mux on a Hybrid Connections handshake (PROTOCOL.md §1.1). */
+/** The WebSocket subprotocol that selects mux version 1 on a Hybrid Connections handshake (PROTOCOL.md §1.1). */
 export const MUX_SUBPROTOCOL = 'porthole.mux.v1';
+
+/** The subprotocol of mux version 2: version 1 plus RENEW (PROTOCOL.md §1.1, §3.7). */
+export const MUX_SUBPROTOCOL_V2 = 'porthole.mux.v2';
+
+/** A mux version (PROTOCOL.md §1.1); 2 adds RENEW. */
+export type MuxVersion = 1 | 2;
+
+/**
+ * What a client offers, newest first; an acceptor selects the newest it speaks, so an old relay
+ * answers `porthole.mux.v1` to the same offer (PROTOCOL.md §1.1).
+ */
+export const MUX_SUBPROTOCOLS: readonly string[] = Object.freeze([
+  MUX_SUBPROTOCOL_V2,
+  MUX_SUBPROTOCOL,
+]);
+
+/**
+ * The mux version a handshake selected, from its subprotocol (PROTOCOL.md §1.1).
+ *
+ * @param subprotocol `Sec-WebSocket-Protocol` of the 101, as `WebSocket.protocol` reports it
+ * @returns the version, or `undefined` when the subprotocol is not the mux
+ * @example
+ *   muxVersionOf(socket.protocol); // 2 for 'porthole.mux.v2', undefined for ''
+ */
+export function muxVersionOf(subprotocol: string): MuxVersion | undefined {
+  switch (subprotocol) {
+    case MUX_SUBPROTOCOL:
+      return 1;
+    case MUX_SUBPROTOCOL_V2:
+      return 2;
+    default:
+      return undefined;
+  }
+}
 
 /** Frame types, the first header byte (PROTOCOL.md §2.2). */
 export const FrameType = {
@@ -20,6 +54,8 @@ export const FrameType = {
   PING: 0x04,
   /** Graceful drain on stream 0: open no new streams (PROTOCOL.md §3.6). */
   GOAWAY: 0x05,
+  /** Version 2, stream 0: the dialer's new credential; `ACK` marks the acceptor's yes (PROTOCOL.md §3.7). */
+  RENEW: 0x06,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 /** The name of a frame type, as in `Frame['type']`. */
@@ -29,7 +65,7 @@ export type FrameTypeName = keyof typeof FrameType;
 export const FrameFlag = {
   /** On DATA: the sender's direction ends after this payload (PROTOCOL.md §3.1). */
   FIN: 0x01,
-  /** On PING: this is the reply, echoing the payload (PROTOCOL.md §3.5). */
+  /** On PING: this is the reply, echoing the payload (PROTOCOL.md §3.5). On RENEW: accepted (§3.7). */
   ACK: 0x01,
 } as const;
 export type FrameFlag = (typeof FrameFlag)[keyof typeof FrameFlag];
@@ -56,6 +92,8 @@ export const MuxErrorCode = {
   LISTENER_GONE: 8,
   /** The peer flooded the sender (PROTOCOL.md §6.2). */
   ENHANCE_YOUR_CALM: 9,
+  /** GOAWAY only: a RENEW's credential was refused; the connection ends at its current expiry (PROTOCOL.md §3.7). */
+  UNAUTHORIZED: 10,
 } as const;
 export type MuxErrorCode = (typeof MuxErrorCode)[keyof typeof MuxErrorCode];
 
@@ -98,6 +136,8 @@ export interface MuxLimits {
   maxFrameSize: number;
   /** The largest OPEN payload accepted, in bytes; a larger one is `ERR_MUX_FRAME_TOO_LARGE`. */
   maxOpenPropertiesBytes: number;
+  /** The largest RENEW credential accepted, in bytes; a larger one is `ERR_MUX_FRAME_TOO_LARGE` (PROTOCOL.md §3.7). */
+  maxRenewBytes: number;
   /** Streams each side may have open at once; the peer's extra OPENs are refused. */
   maxStreams: number;
   /** The credit this endpoint may commit across all its streams (PROTOCOL.md §5.3). */
@@ -110,19 +150,26 @@ export interface MuxLimits {
   pingIntervalMs: number;
   /** How long without any received byte before the session closes; 0 never (PROTOCOL.md §6.1). */
   idleTimeoutMs: number;
+  /** How long the dialer waits for the answer to a RENEW; 0 for ever (PROTOCOL.md §3.7, §7.4). */
+  renewTimeoutMs: number;
 }
 
 /** The limits a frame decoder enforces on its own (PROTOCOL.md §2.3). */
-export type DecoderLimits = Pick<MuxLimits, 'maxFrameSize' | 'maxOpenPropertiesBytes'>;
+export type DecoderLimits = Pick<
+  MuxLimits,
+  'maxFrameSize' | 'maxOpenPropertiesBytes' | 'maxRenewBytes'
+>;
 
 /** Safe defaults for every limit (PROTOCOL.md §8). */
 export const MUX_DEFAULTS: Readonly<MuxLimits> = Object.freeze({
   maxFrameSize: 1_048_576,
   maxOpenPropertiesBytes: 16_384,
+  maxRenewBytes: 4096,
   maxStreams: 256,
   maxConnectionWindow: 67_108_864,
   maxStreamWindow: 16_777_216,
   maxPingsPerSecond: 20,
   pingIntervalMs: 20_000,
   idleTimeoutMs: 40_000,
+  renewTimeoutMs: 10_000,
 });

@@ -59,13 +59,14 @@ export class FrameDecoder {
 
   /**
    * @param handler receives frames and the first error
-   * @param limits `maxFrameSize` and `maxOpenPropertiesBytes`; `MUX_DEFAULTS` otherwise
+   * @param limits `maxFrameSize`, `maxOpenPropertiesBytes` and `maxRenewBytes`; `MUX_DEFAULTS` otherwise
    */
   constructor(handler: FrameHandler, limits: Partial<DecoderLimits> = {}) {
     this.#handler = handler;
     this.#limits = {
       maxFrameSize: limits.maxFrameSize ?? MUX_DEFAULTS.maxFrameSize,
       maxOpenPropertiesBytes: limits.maxOpenPropertiesBytes ?? MUX_DEFAULTS.maxOpenPropertiesBytes,
+      maxRenewBytes: limits.maxRenewBytes ?? MUX_DEFAULTS.maxRenewBytes,
     };
   }
 
@@ -224,6 +225,14 @@ function decodePayload(
     }
     case 'PING':
       return {type: 'PING', ack: (flags & FrameFlag.ACK) !== 0, opaque: payload};
+    case 'RENEW': {
+      // PROTOCOL.md §3.7. The message never quotes the credential, which is a secret.
+      const credential = utf8Decode(payload);
+      if (credential === undefined) {
+        return protocolError('Invalid mux frame: RENEW credential is not valid UTF-8');
+      }
+      return {type: 'RENEW', ack: (flags & FrameFlag.ACK) !== 0, credential};
+    }
     default:
       return unreachable(name);
   }

@@ -23,6 +23,7 @@ export function encodeFrame(frame: Frame, limits: Partial<DecoderLimits> = {}): 
   const checked: DecoderLimits = {
     maxFrameSize: limits.maxFrameSize ?? MUX_DEFAULTS.maxFrameSize,
     maxOpenPropertiesBytes: limits.maxOpenPropertiesBytes ?? MUX_DEFAULTS.maxOpenPropertiesBytes,
+    maxRenewBytes: limits.maxRenewBytes ?? MUX_DEFAULTS.maxRenewBytes,
   };
   switch (frame.type) {
     case 'DATA': {
@@ -64,6 +65,13 @@ export function encodeFrame(frame: Frame, limits: Partial<DecoderLimits> = {}): 
     }
     case 'GOAWAY':
       return codeAndReason(FrameType.GOAWAY, 'GOAWAY', 0, frame.code, frame.reason, checked);
+    case 'RENEW': {
+      // PROTOCOL.md §3.7: the checks are the decoder's, by length; an ACK carries nothing.
+      const flags = frame.ack ? FrameFlag.ACK : 0;
+      const bytes = allocate(FrameType.RENEW, flags, 0, utf8Length(frame.credential), checked);
+      utf8EncodeInto(frame.credential, bytes.subarray(HEADER_SIZE));
+      return bytes;
+    }
     default: {
       // Exhaustive: only a caller without types gets here (`{type: 'FOO'}`).
       const unknown: never = frame;

@@ -5,8 +5,9 @@ import {FrameFlag, FrameType, MAX_REASON_BYTES} from './constants.js';
 import {connectionError, protocolError} from './wire-errors.js';
 
 /**
- * One mux frame, decoded (PROTOCOL.md §3). `PING` and `GOAWAY` belong to the connection (stream
- * 0); the others name a stream. Codes are the `u32` values of `MuxErrorCode`.
+ * One mux frame, decoded (PROTOCOL.md §3). `PING`, `GOAWAY` and `RENEW` belong to the connection
+ * (stream 0); the others name a stream. Codes are the `u32` values of `MuxErrorCode`. A RENEW
+ * with `ack` has an empty `credential`.
  *
  * @example
  *   const frame: Frame = {type: 'DATA', streamId: 1, fin: true, payload: new Uint8Array([104, 105])};
@@ -17,7 +18,8 @@ export type Frame =
   | {type: 'WINDOW'; streamId: number; increment: number}
   | {type: 'RST'; streamId: number; code: number; reason: string}
   | {type: 'PING'; ack: boolean; opaque: Uint8Array}
-  | {type: 'GOAWAY'; code: number; reason: string};
+  | {type: 'GOAWAY'; code: number; reason: string}
+  | {type: 'RENEW'; ack: boolean; credential: string};
 
 /** The header fields of a frame as they appear on the wire (PROTOCOL.md §2.1). */
 export interface FrameHeader {
@@ -38,6 +40,8 @@ const RULES: Record<
   RST: {flags: 0, onStream: true, minLength: 4, maxLength: 4 + MAX_REASON_BYTES},
   PING: {flags: FrameFlag.ACK, onStream: false, minLength: 8, maxLength: 8},
   GOAWAY: {flags: 0, onStream: false, minLength: 4, maxLength: 4 + MAX_REASON_BYTES},
+  // Its size depends on ACK: see checkHeader.
+  RENEW: {flags: FrameFlag.ACK, onStream: false, minLength: 0, maxLength: Infinity},
 };
 
 const TYPE_NAMES = Object.keys(FrameType) as FrameTypeName[];
@@ -98,6 +102,8 @@ export function checkHeader(header: FrameHeader, limits: DecoderLimits): FrameTy
         );
       }
       return name;
+    case 'RENEW':
+      return checkRenew(flags, length, limits);
     case 'WINDOW':
     case 'RST':
     case 'PING':
@@ -106,6 +112,23 @@ export function checkHeader(header: FrameHeader, limits: DecoderLimits): FrameTy
     default:
       return unreachable(name);
   }
+}
+
+/** PROTOCOL.md §2.3 rules 4 and 5 for RENEW: a credential of 1 to `maxRenewBytes`, or an empty ACK. */
+function checkRenew(flags: number, length: number, limits: DecoderLimits): 'RENEW' | MuxError {
+  if ((flags & FrameFlag.ACK) !== 0) {
+    return length === 0
+      ? 'RENEW'
+      : protocolError(`Invalid mux frame: RENEW ACK payload must be 0 bytes (got ${length})`);
+  }
+  if (length === 0) return protocolError('Invalid mux frame: RENEW without a credential');
+  if (length > limits.maxRenewBytes) {
+    return connectionError(
+      'ERR_MUX_FRAME_TOO_LARGE',
+      `Mux renew credential too large: ${length} bytes (maxRenewBytes ${limits.maxRenewBytes})`,
+    );
+  }
+  return 'RENEW';
 }
 
 /** What a JSON value is, for messages: `object`, `array`, `null`, `string`, `number`, `boolean`. */

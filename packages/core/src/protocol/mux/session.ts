@@ -3,12 +3,13 @@ import type {Resolvers} from '../../lib/settled-promise.js';
 import {withResolvers} from '../../lib/settled-promise.js';
 import {unreachable} from '../../lib/unreachable.js';
 import {utf8Truncate} from '../../lib/utf8.js';
-import type {MuxLimits} from './constants.js';
+import type {MuxLimits, MuxVersion} from './constants.js';
 import {
   INITIAL_WINDOW,
   MAX_REASON_BYTES,
   MAX_STREAM_ID,
   MUX_DEFAULTS,
+  MUX_SUBPROTOCOL,
   MuxCloseCode,
   MuxErrorCode,
 } from './constants.js';
@@ -53,6 +54,19 @@ export interface MuxSessionOptions extends Partial<MuxLimits> {
   onStream?: (stream: MuxStream) => void;
   /** Called when the peer sends GOAWAY: open no more streams here (PROTOCOL.md §6.3). */
   onGoAway?: (code: number, reason: string) => void;
+  /**
+   * The mux version the handshake selected (PROTOCOL.md §1.1). Version 2 lets the dialer renew
+   * its credential in place ({@link MuxSession.renewToken}, §3.7). Default 1.
+   */
+  version?: MuxVersion;
+  /**
+   * Acceptor, version 2: checks the credential of the dialer's RENEW as the handshake's was
+   * checked (PROTOCOL.md §3.7). Resolve to accept it: the session answers ACK, and moving the
+   * connection's expiry is the caller's. Reject to refuse it: the session answers GOAWAY
+   * `UNAUTHORIZED` with the error's message as the reason, so that message must not quote the
+   * credential. Without it every RENEW is refused (fail closed).
+   */
+  onRenew?: (credential: string) => Promise<void> | void;
   clock?: MuxClock;
 }
 
@@ -86,6 +100,16 @@ interface PendingPing {
   reject: (error: MuxError) => void;
 }
 
+/** One call of {@link MuxSession.renewToken}: its RENEW, and its caller until it gives up. */
+interface PendingRenewal {
+  frame: Uint8Array;
+  timer: unknown;
+  /** The caller has its answer (or its time-out); the RENEW may still be on the wire. */
+  settled: boolean;
+  resolve: () => void;
+  reject: (error: MuxError) => void;
+}
+
 /**
  * One endpoint of a Porthole mux connection (PROTOCOL.md): many flow-controlled streams over one
  * WebSocket. The application feeds it the WebSocket's messages and its close; the session sends
@@ -116,6 +140,8 @@ export class MuxSession {
   readonly #clock: MuxClock;
   readonly #onStream: ((stream: MuxStream) => void) | undefined;
   readonly #onGoAway: ((code: number, reason: string) => void) | undefined;
+  readonly #version: MuxVersion;
+  readonly #onRenew: ((credential: string) => Promise<void> | void) | undefined;
   readonly #decoder: FrameDecoder;
   readonly #host: StreamHost;
   readonly #settleClosed: Resolvers<undefined>;
@@ -147,6 +173,12 @@ export class MuxSession {
   #lastPingAt: number;
   #keepalive: unknown;
 
+  // PROTOCOL.md §3.7: the dialer's renewals waiting to go out, the one on the wire (answered or
+  // not, its caller may have timed out), and whether the acceptor is still checking one.
+  readonly #renewals: PendingRenewal[] = [];
+  #renewalOnWire: PendingRenewal | undefined;
+  #checkingRenewal = false;
+
   /**
    * @param transport sends this side's binary messages and closes the WebSocket
    * @param options the role, limits, `onStream` for the peer's streams, and the clock
@@ -157,16 +189,20 @@ export class MuxSession {
     this.#limits = {
       maxFrameSize: options.maxFrameSize ?? MUX_DEFAULTS.maxFrameSize,
       maxOpenPropertiesBytes: options.maxOpenPropertiesBytes ?? MUX_DEFAULTS.maxOpenPropertiesBytes,
+      maxRenewBytes: options.maxRenewBytes ?? MUX_DEFAULTS.maxRenewBytes,
       maxStreams: options.maxStreams ?? MUX_DEFAULTS.maxStreams,
       maxConnectionWindow: options.maxConnectionWindow ?? MUX_DEFAULTS.maxConnectionWindow,
       maxStreamWindow: options.maxStreamWindow ?? MUX_DEFAULTS.maxStreamWindow,
       maxPingsPerSecond: options.maxPingsPerSecond ?? MUX_DEFAULTS.maxPingsPerSecond,
       pingIntervalMs: options.pingIntervalMs ?? MUX_DEFAULTS.pingIntervalMs,
       idleTimeoutMs: options.idleTimeoutMs ?? MUX_DEFAULTS.idleTimeoutMs,
+      renewTimeoutMs: options.renewTimeoutMs ?? MUX_DEFAULTS.renewTimeoutMs,
     };
     this.#clock = options.clock ?? systemClock;
     this.#onStream = options.onStream;
     this.#onGoAway = options.onGoAway;
+    this.#version = options.version ?? 1;
+    this.#onRenew = options.onRenew;
     this.#nextLocalId = this.#role === 'dialer' ? 1 : 2;
     this.#decoder = new FrameDecoder(
       {
@@ -203,6 +239,20 @@ export class MuxSession {
   /** Where the session is in its life. */
   get state(): SessionState {
     return this.#state;
+  }
+
+  /** The mux version the handshake selected (PROTOCOL.md §1.1). */
+  get version(): MuxVersion {
+    return this.#version;
+  }
+
+  /**
+   * Whether {@link renewToken} can work here: this endpoint dialed, and the peer selected
+   * version 2 (PROTOCOL.md §3.7). When it cannot, a credential is renewed by replacing the
+   * connection (§6.5).
+   */
+  get renewable(): boolean {
+    return this.#role === 'dialer' && this.#version === 2;
   }
 
   /**
@@ -299,6 +349,57 @@ export class MuxSession {
   }
 
   /**
+   * Renews the credential that authorises this connection, in place (PROTOCOL.md §3.7): sends
+   * RENEW and resolves once the acceptor answers ACK, when the connection's expiry is the new
+   * credential's. Whatever the outcome, the session and its streams carry on; after a failure
+   * the caller replaces the connection instead (§6.5). Renewals go out one at a time, in the
+   * order of the calls; a draining session may renew, to keep its open streams.
+   *
+   * @param credential the new credential, such as a fresh SAS token; no message or error quotes it
+   * @throws MuxError (rejects) `ERR_MUX_RENEW_UNSUPPORTED` on a version 1 connection or on the
+   *   acceptor; `ERR_MUX_RENEW_REFUSED` when the acceptor answers GOAWAY `UNAUTHORIZED` (the
+   *   message quotes its reason); `ERR_MUX_RENEW_TIMEOUT` with no answer within
+   *   `renewTimeoutMs`; `ERR_MUX_PROTOCOL` for an empty credential, `ERR_MUX_FRAME_TOO_LARGE`
+   *   for one over `maxRenewBytes` (nothing is sent); `ERR_MUX_SESSION_CLOSED` if the session
+   *   ends first
+   * @example
+   *   if (session.renewable) await session.renewToken(await mintToken());
+   */
+  renewToken(credential: string): Promise<void> {
+    if (this.#state === SessionState.CLOSED) return Promise.reject(this.#closedError());
+    if (!this.renewable) {
+      return Promise.reject(
+        new MuxError(
+          'ERR_MUX_RENEW_UNSUPPORTED',
+          this.#role === 'acceptor'
+            ? 'Mux renewal: only the dialer renews its credential'
+            : `Mux renewal: the peer selected ${MUX_SUBPROTOCOL}, which has no RENEW`,
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      // Encoded first, so that a credential of the wrong size sends nothing (this throw rejects).
+      const frame = encodeFrame({type: 'RENEW', ack: false, credential}, this.#limits);
+      const renewal: PendingRenewal = {frame, timer: undefined, settled: false, resolve, reject};
+      const {renewTimeoutMs} = this.#limits;
+      if (renewTimeoutMs > 0) {
+        renewal.timer = this.#clock.setTimeout(() => {
+          renewal.timer = undefined;
+          this.#settleRenewal(
+            renewal,
+            new MuxError(
+              'ERR_MUX_RENEW_TIMEOUT',
+              `Mux renewal: no answer within ${renewTimeoutMs}ms (renewTimeoutMs)`,
+            ),
+          );
+        }, renewTimeoutMs);
+      }
+      this.#renewals.push(renewal);
+      this.#sendNextRenewal();
+    });
+  }
+
+  /**
    * Starts a graceful drain (PROTOCOL.md §6.3): sends GOAWAY, then a PING, and resolves once the
    * PING's ACK proves that the peer has seen the GOAWAY, so no new stream can arrive. Streams that
    * are open continue; OPENs that crossed the GOAWAY are refused with `REFUSED_STREAM` (safe to
@@ -377,6 +478,9 @@ export class MuxSession {
         for (const channel of [...this.#streams.values()]) channel.abort(failure);
         for (const ping of this.#pings.values()) ping.reject(failure);
         this.#pings.clear();
+        const renewals = [...this.#renewals.splice(0), this.#renewalOnWire];
+        this.#renewalOnWire = undefined;
+        for (const renewal of renewals) if (renewal) this.#settleRenewal(renewal, failure);
         if (
           reason.code === 'ERR_MUX_SESSION_CLOSED' &&
           muxCloseCode(reason) === MuxCloseCode.NORMAL
@@ -440,6 +544,9 @@ export class MuxSession {
         return;
       case 'GOAWAY':
         this.#onGoAwayFrame(frame.code, frame.reason);
+        return;
+      case 'RENEW':
+        this.#onRenewFrame(frame.ack, frame.credential);
         return;
       default:
         unreachable(frame);
@@ -536,11 +643,98 @@ export class MuxSession {
   #onGoAwayFrame(code: number, reason: string): void {
     this.#peerGoAway = {code, reason};
     this.#transition(SessionState.DRAINING);
+    // PROTOCOL.md §3.7: GOAWAY UNAUTHORIZED answers our RENEW on the wire, if there is one.
+    if (code === MuxErrorCode.UNAUTHORIZED && this.#role === 'dialer') {
+      this.#answerRenewal(
+        new MuxError(
+          'ERR_MUX_RENEW_REFUSED',
+          `Mux renewal refused by peer: ${describeMuxErrorCode(code)}${quotedReason(reason)}`,
+        ),
+      );
+    }
     try {
       this.#onGoAway?.(code, reason);
     } catch {
       // The application's callback cannot break the session.
     }
+  }
+
+  /** A RENEW from the peer: an answer to ours (dialer), or a credential to check (acceptor). */
+  #onRenewFrame(ack: boolean, credential: string): void {
+    // PROTOCOL.md §2.3 rule 1: version 1 has no RENEW.
+    if (this.#version === 1) {
+      throw protocolError(`Mux protocol error: RENEW on a ${MUX_SUBPROTOCOL} connection`);
+    }
+    if (this.#role === 'dialer') {
+      if (!ack) throw protocolError('Mux protocol error: RENEW from the acceptor');
+      if (!this.#answerRenewal()) {
+        throw protocolError('Mux protocol error: RENEW ACK without a RENEW on the wire');
+      }
+      return;
+    }
+    if (ack) throw protocolError('Mux protocol error: RENEW ACK from the dialer');
+    if (this.#checkingRenewal) {
+      throw protocolError('Mux protocol error: RENEW before the previous one was answered');
+    }
+    this.#checkingRenewal = true;
+    void this.#checkRenewal(credential);
+  }
+
+  /** PROTOCOL.md §3.7, acceptor: `onRenew` decides; the answer is ACK or GOAWAY UNAUTHORIZED. */
+  async #checkRenewal(credential: string): Promise<void> {
+    let refusal: string | undefined;
+    try {
+      if (this.#onRenew === undefined) throw new Error('NotSupported: no credential check here');
+      await this.#onRenew(credential);
+    } catch (error) {
+      refusal = error instanceof Error && error.message !== '' ? error.message : 'Unauthorized';
+    }
+    this.#checkingRenewal = false;
+    if (this.#state === SessionState.CLOSED) return;
+    if (refusal === undefined) {
+      this.#send({type: 'RENEW', ack: true, credential: ''});
+      return;
+    }
+    const reason = utf8Truncate(refusal, MAX_REASON_BYTES);
+    // A drain under way keeps going; the refusal is a second GOAWAY (PROTOCOL.md §3.6).
+    if (this.#drain === undefined) {
+      this.goAway(MuxErrorCode.UNAUTHORIZED, reason).catch(() => undefined);
+    } else {
+      this.#send({type: 'GOAWAY', code: MuxErrorCode.UNAUTHORIZED, reason});
+    }
+  }
+
+  /** Sends the oldest waiting RENEW, unless one is on the wire (PROTOCOL.md §3.7: one at a time). */
+  #sendNextRenewal(): void {
+    if (this.#renewalOnWire !== undefined) return;
+    let next = this.#renewals.shift();
+    while (next?.settled === true) next = this.#renewals.shift();
+    if (next === undefined) return;
+    this.#renewalOnWire = next;
+    this.#sendBytes(next.frame);
+  }
+
+  /**
+   * The peer answered the RENEW on the wire: ACK (`error` undefined) or GOAWAY UNAUTHORIZED.
+   *
+   * @returns false when no RENEW of ours was on the wire
+   */
+  #answerRenewal(error?: MuxError): boolean {
+    const renewal = this.#renewalOnWire;
+    if (renewal === undefined) return false;
+    this.#renewalOnWire = undefined;
+    this.#settleRenewal(renewal, error);
+    this.#sendNextRenewal();
+    return true;
+  }
+
+  #settleRenewal(renewal: PendingRenewal, error?: MuxError): void {
+    if (renewal.settled) return;
+    renewal.settled = true;
+    if (renewal.timer !== undefined) this.#clock.clearTimeout(renewal.timer);
+    renewal.timer = undefined;
+    if (error === undefined) renewal.resolve();
+    else renewal.reject(error);
   }
 
   /** PING with a fresh opaque: 4 zero bytes, then a counter (PROTOCOL.md §3.5). */

@@ -3,8 +3,9 @@ import {MuxCloseCode, MuxErrorCode} from './constants.js';
 
 type MuxErrorCodeName = keyof typeof MuxErrorCode;
 
-// PROTOCOL.md §7.2: what each kind of connection error means on the wire. Stream-level codes
-// never close a connection; should one reach a close, it was a failure of ours (1011).
+// PROTOCOL.md §7.2: what each kind of connection error means on the wire. Stream-level and
+// renewal codes (§7.3, §7.4) never close a connection; should one reach a close, it was a failure
+// of ours (1011).
 const WIRE_MEANING: Record<MuxError['code'], {closeCode: number; goAway: MuxErrorCode}> = {
   ERR_MUX_PROTOCOL: {closeCode: MuxCloseCode.PROTOCOL_ERROR, goAway: MuxErrorCode.PROTOCOL_ERROR},
   ERR_MUX_FLOW_CONTROL: {
@@ -23,6 +24,18 @@ const WIRE_MEANING: Record<MuxError['code'], {closeCode: number; goAway: MuxErro
     goAway: MuxErrorCode.INTERNAL_ERROR,
   },
   ERR_MUX_STREAM_RESET: {
+    closeCode: MuxCloseCode.INTERNAL_ERROR,
+    goAway: MuxErrorCode.INTERNAL_ERROR,
+  },
+  ERR_MUX_RENEW_UNSUPPORTED: {
+    closeCode: MuxCloseCode.INTERNAL_ERROR,
+    goAway: MuxErrorCode.INTERNAL_ERROR,
+  },
+  ERR_MUX_RENEW_REFUSED: {
+    closeCode: MuxCloseCode.INTERNAL_ERROR,
+    goAway: MuxErrorCode.INTERNAL_ERROR,
+  },
+  ERR_MUX_RENEW_TIMEOUT: {
     closeCode: MuxCloseCode.INTERNAL_ERROR,
     goAway: MuxErrorCode.INTERNAL_ERROR,
   },

@@ -69,6 +69,18 @@ const FIXTURES: [string, Frame, string][] = [
     {type: 'GOAWAY', code: 9, reason: 'calm'},
     '05 00 00000000 00000008 00000009 63616c6d',
   ],
+  [
+    'GOAWAY UNAUTHORIZED',
+    {type: 'GOAWAY', code: 10, reason: 'nope'},
+    '05 00 00000000 00000008 0000000a 6e6f7065',
+  ],
+  ['RENEW', {type: 'RENEW', ack: false, credential: 'tok'}, '06 00 00000000 00000003 746f6b'],
+  [
+    'RENEW with a UTF-8 credential',
+    {type: 'RENEW', ack: false, credential: 'é'},
+    '06 00 00000000 00000002 c3a9',
+  ],
+  ['RENEW ACK', {type: 'RENEW', ack: true, credential: ''}, '06 01 00000000 00000000'],
 ];
 
 describe('encodeFrame', () => {

@@ -2,10 +2,10 @@ import {describe, expect, it} from 'vitest';
 
 import type {MuxError} from '../../../src/index.js';
 import {FrameDecoder, muxCloseCode} from '../../../src/protocol/index.js';
-import type {Frame} from '../../../src/protocol/index.js';
+import type {DecoderLimits, Frame} from '../../../src/protocol/index.js';
 import {hex, utf8} from './helpers.js';
 
-function decoderWith(options: {maxFrameSize?: number; maxOpenPropertiesBytes?: number} = {}) {
+function decoderWith(options: Partial<DecoderLimits> = {}) {
   const frames: Frame[] = [];
   const errors: MuxError[] = [];
   const decoder = new FrameDecoder(
@@ -19,7 +19,7 @@ function decoderWith(options: {maxFrameSize?: number; maxOpenPropertiesBytes?: n
 // start with 'Invalid mux frame: '.
 const PROTOCOL_ERRORS: [string, string, string][] = [
   ['an unknown type', '7f 00 00000000 00000000', 'unknown type 0x7f'],
-  ['type 0x06', '06 00 00000000 00000000', 'unknown type 0x06'],
+  ['type 0x07', '07 00 00000000 00000000', 'unknown type 0x07'],
   ['an unknown DATA flag', '00 02 00000001 00000001 00', 'unknown flags 0x02 on DATA'],
   ['a flag on OPEN', '01 01 00000001 00000002 7b7d', 'unknown flags 0x01 on OPEN'],
   ['a flag on WINDOW', '02 80 00000001 00000004 00000001', 'unknown flags 0x80 on WINDOW'],
@@ -30,12 +30,25 @@ const PROTOCOL_ERRORS: [string, string, string][] = [
     'unknown flags 0x02 on PING',
   ],
   ['a flag on GOAWAY', '05 01 00000000 00000004 00000000', 'unknown flags 0x01 on GOAWAY'],
+  ['an unknown RENEW flag', '06 02 00000000 00000001 74', 'unknown flags 0x02 on RENEW'],
   ['DATA on stream 0', '00 01 00000000 00000000', 'DATA on stream 0'],
   ['OPEN on stream 0', '01 00 00000000 00000002 7b7d', 'OPEN on stream 0'],
   ['WINDOW on stream 0', '02 00 00000000 00000004 00000001', 'WINDOW on stream 0'],
   ['RST on stream 0', '03 00 00000000 00000004 00000000', 'RST on stream 0'],
   ['PING on a stream', '04 00 00000001 00000008 0000000000000000', 'PING on stream 1 (must be 0)'],
   ['GOAWAY on a stream', '05 00 00000002 00000004 00000000', 'GOAWAY on stream 2 (must be 0)'],
+  ['RENEW on a stream', '06 00 00000001 00000001 74', 'RENEW on stream 1 (must be 0)'],
+  ['a RENEW without a credential', '06 00 00000000 00000000', 'RENEW without a credential'],
+  [
+    'a RENEW ACK with a payload',
+    '06 01 00000000 00000001 74',
+    'RENEW ACK payload must be 0 bytes (got 1)',
+  ],
+  [
+    'a RENEW credential of invalid UTF-8',
+    '06 00 00000000 00000002 74ff',
+    'RENEW credential is not valid UTF-8',
+  ],
   [
     'a WINDOW of 5 bytes',
     '02 00 00000001 00000005 0000000001',
@@ -113,6 +126,16 @@ const TOO_LARGE: [string, string, string][] = [
     '01 00 00000001 00004001',
     'Mux open properties too large: 16385 bytes (maxOpenPropertiesBytes 16384)',
   ],
+  [
+    'RENEW over maxRenewBytes',
+    '06 00 00000000 00001001',
+    'Mux renew credential too large: 4097 bytes (maxRenewBytes 4096)',
+  ],
+  [
+    'RENEW over maxFrameSize',
+    '06 00 00000000 00100001',
+    'Mux frame too large: 1048577 bytes (maxFrameSize 1048576)',
+  ],
 ];
 
 describe('FrameDecoder', () => {
@@ -173,6 +196,21 @@ describe('FrameDecoder', () => {
       message: 'Mux open properties too large: 3 bytes (maxOpenPropertiesBytes 2)',
       closeCode: 1009,
     });
+  });
+
+  it('honours a smaller maxRenewBytes, and accepts a credential of exactly that size', () => {
+    const exact = decoderWith({maxRenewBytes: 3});
+    exact.decoder.push(hex('06 00 00000000 00000003 746f6b'));
+    expect(exact.errors).toEqual([]);
+    expect(exact.frames).toEqual([{type: 'RENEW', ack: false, credential: 'tok'}]);
+    const over = decoderWith({maxRenewBytes: 3});
+    over.decoder.push(hex('06 00 00000000 00000004'));
+    expect(over.errors[0]).toMatchObject({
+      code: 'ERR_MUX_FRAME_TOO_LARGE',
+      message: 'Mux renew credential too large: 4 bytes (maxRenewBytes 3)',
+      closeCode: 1009,
+    });
+    expect(over.decoder.bufferedBytes).toBe(0);
   });
 
   it('delivers the frames before an error, then ignores all further input', () => {

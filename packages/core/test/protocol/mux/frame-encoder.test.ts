@@ -119,6 +119,24 @@ const REFUSALS: [string, Frame, string, string][] = [
     'Mux frame too large: 1048577 bytes (maxFrameSize 1048576)',
   ],
   [
+    'a RENEW without a credential',
+    {type: 'RENEW', ack: false, credential: ''},
+    PROTOCOL,
+    'Invalid mux frame: RENEW without a credential',
+  ],
+  [
+    'a RENEW ACK with a credential',
+    {type: 'RENEW', ack: true, credential: 'tok'},
+    PROTOCOL,
+    'Invalid mux frame: RENEW ACK payload must be 0 bytes (got 3)',
+  ],
+  [
+    'a RENEW credential over 4 KiB',
+    {type: 'RENEW', ack: false, credential: 'é'.repeat(2049)},
+    TOO_LARGE,
+    'Mux renew credential too large: 4098 bytes (maxRenewBytes 4096)',
+  ],
+  [
     'an unknown type',
     {type: 'FOO'} as unknown as Frame,
     PROTOCOL,
@@ -177,6 +195,9 @@ describe('muxCloseCode', () => {
     ['ERR_MUX_SESSION_CLOSED', 1000],
     ['ERR_MUX_STREAM_RESET', 1011],
     ['ERR_MUX_STREAM_REFUSED', 1011],
+    ['ERR_MUX_RENEW_UNSUPPORTED', 1011],
+    ['ERR_MUX_RENEW_REFUSED', 1011],
+    ['ERR_MUX_RENEW_TIMEOUT', 1011],
   ] as const)('maps %s to %d', (code, closeCode) => {
     expect(muxCloseCode(new MuxError(code, 'x'))).toBe(closeCode);
   });
@@ -191,6 +212,7 @@ describe('describeMuxErrorCode', () => {
     [MuxErrorCode.NO_ERROR, 'NO_ERROR (0)'],
     [MuxErrorCode.CANCEL, 'CANCEL (6)'],
     [MuxErrorCode.ENHANCE_YOUR_CALM, 'ENHANCE_YOUR_CALM (9)'],
+    [MuxErrorCode.UNAUTHORIZED, 'UNAUTHORIZED (10)'],
     [42, 'UNKNOWN (42)'],
   ])('names %d as %s', (code, text) => {
     expect(describeMuxErrorCode(code)).toBe(text);

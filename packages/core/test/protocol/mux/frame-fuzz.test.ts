@@ -36,6 +36,12 @@ const frameArbitrary: fc.Arbitrary<Frame> = fc.oneof(
     .record({ack: fc.boolean(), opaque: fc.uint8Array({minLength: 8, maxLength: 8})})
     .map((p) => ({type: 'PING' as const, ...p})),
   fc.record({code: u32, reason}).map((g) => ({type: 'GOAWAY' as const, ...g})),
+  fc.oneof(
+    fc.constant({type: 'RENEW' as const, ack: true, credential: ''}),
+    fc
+      .string({unit: codePoint, minLength: 1, maxLength: 64})
+      .map((credential) => ({type: 'RENEW' as const, ack: false, credential})),
+  ),
 );
 
 /** `bytes` cut at the given points (any order, duplicates allowed). */
@@ -75,7 +81,7 @@ describe('FrameDecoder (properties)', () => {
   });
 
   it('never throws on random or corrupted bytes, reports at most one error, and buffers at most one frame', () => {
-    const limits = {maxFrameSize: 64, maxOpenPropertiesBytes: 32};
+    const limits = {maxFrameSize: 64, maxOpenPropertiesBytes: 32, maxRenewBytes: 16};
     fc.assert(
       fc.property(
         // Valid frames first, so that random bytes also land mid-stream.
