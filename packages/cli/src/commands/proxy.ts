@@ -15,7 +15,7 @@ import {CredentialRenewal} from '../control-plane/credential-renewal.js';
 import {signedInClient} from '../control-plane/signed-in-client.js';
 import {CliUsageError, CliWaitError, ExitCode} from '../errors.js';
 import {parseFlags} from '../flags.js';
-import {RELAY_OPTIONS, relayTarget} from '../relay-flags.js';
+import {RELAY_OPTIONS, relayTarget, tunnelMode} from '../relay-flags.js';
 import {SignInFiles} from '../sign-in/session-files.js';
 
 const HINT = 'Run "porthole proxy --help" for its options.';
@@ -188,9 +188,10 @@ function usesControlPlane(values: {
 
 /**
  * The relay target from the control plane's `listClusterUserCredential` (as the signed-in
- * principal, who needs Cluster User or higher on the cluster), and what renews it. Connections
- * default to one WebSocket each here: a relay checks those once, when they connect, so a watch
- * outlives any number of renewals (a mux connection is held to its token's expiry).
+ * principal, who needs Cluster User or higher on the cluster), and what renews it. A renewed
+ * token reaches open connections too: a mux connection is renewed in place (mux v2's RENEW),
+ * and a relay checks a WebSocket of its own only when it connects, so watches outlive any
+ * number of renewals either way.
  */
 async function controlPlaneCredential(
   values: {relay?: string | undefined; tunnel?: string | undefined},
@@ -198,13 +199,7 @@ async function controlPlaneCredential(
   saToken: string | undefined,
   context: CliContext,
 ): Promise<{target: RelayTarget; mode: TunnelMode; renew: CredentialRenewal}> {
-  const mode = values.tunnel ?? 'websocket';
-  if (mode !== 'auto' && mode !== 'mux' && mode !== 'websocket') {
-    throw new CliUsageError(
-      `--tunnel must be auto, mux or websocket (got ${JSON.stringify(mode)})`,
-      HINT,
-    );
-  }
+  const mode = tunnelMode(values.tunnel, HINT);
   const client = await signedInClient(values, context, 'proxy');
   const fetchCredential = async () =>
     (await client.listClusterUserCredential(cluster, saToken === undefined ? 'AAD' : 'Token'))
