@@ -156,7 +156,11 @@ export class RelayServer {
     );
     this.#console =
       options.console &&
-      new ConsoleSite(options.console.dir, (request) => this.#control.consoleConfig(request));
+      new ConsoleSite(
+        options.console.dir,
+        (request) => this.#control.consoleConfig(request),
+        options.controlPlane?.corsOrigins,
+      );
     this.#http = new HttpRelay({
       upgrader: new Upgrader(
         this.#limits.maxHttpBodyBytes + this.#limits.maxControlMessageBytes,

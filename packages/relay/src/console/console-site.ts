@@ -1,6 +1,6 @@
 import {readFile, stat} from 'node:fs/promises';
 import type {IncomingMessage, ServerResponse} from 'node:http';
-import {extname, join, normalize, sep} from 'node:path';
+import {extname, join, normalize, resolve, sep} from 'node:path';
 
 /** What the console is told at start (`/console/config.json`). */
 export interface ConsoleConfig {
@@ -35,10 +35,21 @@ export const CONSOLE_PATH = '/console/';
 export class ConsoleSite {
   readonly #dir: string;
   readonly #config: (request: IncomingMessage) => ConsoleConfig;
+  readonly #corsOrigins: readonly string[];
 
-  constructor(dir: string, config: (request: IncomingMessage) => ConsoleConfig) {
-    this.#dir = normalize(dir);
+  /**
+   * @param corsOrigins portals on other sites that may load the components' script and the
+   *   config (a module script from another origin needs CORS)
+   */
+  constructor(
+    dir: string,
+    config: (request: IncomingMessage) => ConsoleConfig,
+    corsOrigins: readonly string[] = [],
+  ) {
+    // Absolute, without a trailing separator: the containment check below depends on it.
+    this.#dir = resolve(dir);
     this.#config = config;
+    this.#corsOrigins = corsOrigins;
   }
 
   /** Whether a path is the console's. */
@@ -108,6 +119,13 @@ export class ConsoleSite {
     );
   }
 
+  #cors(request: IncomingMessage): Record<string, string> {
+    const origin = request.headers.origin;
+    return origin !== undefined && this.#corsOrigins.includes(origin)
+      ? {'access-control-allow-origin': origin, vary: 'Origin'}
+      : {};
+  }
+
   #send(
     request: IncomingMessage,
     response: ServerResponse,
@@ -129,6 +147,8 @@ export class ConsoleSite {
         // xterm and Lit set styles from script.
         "style-src 'self' 'unsafe-inline'",
         `connect-src 'self' ${relay.origin} ${sockets} ${authority}`.trim(),
+        // MSAL renews silently in a hidden frame of the identity provider.
+        `frame-src 'self' ${authority}`.trim(),
         "img-src 'self' data:",
         `form-action 'self' ${authority}`.trim(),
         "frame-ancestors 'self'",
@@ -136,6 +156,7 @@ export class ConsoleSite {
       ].join('; '),
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
+      ...this.#cors(request),
       ...headers,
     });
     response.end(request.method === 'HEAD' ? undefined : body);

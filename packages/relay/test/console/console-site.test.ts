@@ -40,7 +40,8 @@ beforeAll(async () => {
   relay = new RelayServer({
     store: SqliteRelayStore.open(':memory:'),
     log: () => undefined,
-    console: {dir: join(dir, 'site')},
+    // A trailing separator, as a shell's completion leaves it.
+    console: {dir: `${join(dir, 'site')}/`},
     controlPlane: {
       entra: undefined,
       administrators: [],
@@ -82,6 +83,7 @@ describe('the console on the relay', () => {
         `connect-src 'self' ${origin} ${origin.replace('http', 'ws')} https://login.example`,
       );
       expect(policy).toContain("frame-ancestors 'self'");
+      expect(policy).toContain("frame-src 'self' https://login.example");
       expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     }
     const asset = await fetch(`${origin}/console/assets/app-1a2b3c.js`);
@@ -117,6 +119,17 @@ describe('the console on the relay', () => {
     const none = await fetch(`${bare.url}/console/`);
     expect(none.status).toBe(404);
     expect(await none.text()).toBe('This relay serves no console\n');
+  });
+
+  it('lets the portals named load the components and the config from another origin', async () => {
+    const script = await fetch(`${origin}/console/assets/app-1a2b3c.js`, {
+      headers: {origin: 'https://portal.example'},
+    });
+    expect(script.headers.get('access-control-allow-origin')).toBe('https://portal.example');
+    const config = await fetch(`${origin}/console/config.json`, {
+      headers: {origin: 'https://evil.example'},
+    });
+    expect(config.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('answers the API with CORS headers for the portals named, and only for them', async () => {
