@@ -9,7 +9,7 @@ import type {Pod} from '../kube/kube-types.js';
 import {trueUnlessFalse} from './boolean-attribute.js';
 import {PortholeElement} from './porthole-element.js';
 import {problemView} from './problem-view.js';
-import {theme} from './theme.js';
+import {streamState, theme} from './theme.js';
 
 /** `detail` of `porthole-logs-end`. */
 export interface LogsEndDetail {
@@ -35,6 +35,7 @@ export interface LogsEndDetail {
 export class PortholeLogsElement extends PortholeElement {
   static override styles = [
     theme,
+    streamState,
     css`
       :host {
         --_log-background: var(--porthole-log-background, #0d1117);
@@ -57,28 +58,6 @@ export class PortholeLogsElement extends PortholeElement {
       pre.wrap {
         white-space: pre-wrap;
         overflow-wrap: anywhere;
-      }
-      .state {
-        display: inline-flex;
-        align-items: center;
-        gap: 6px;
-        color: var(--_muted);
-        font-size: 0.857em;
-      }
-      .state .dot {
-        width: 7px;
-        height: 7px;
-        border-radius: 50%;
-        background: var(--_neutral);
-      }
-      .state.streaming .dot {
-        background: var(--_ok);
-      }
-      .state.connecting .dot {
-        background: var(--_progress);
-      }
-      .state.error .dot {
-        background: var(--_danger);
       }
       label.check {
         display: inline-flex;

@@ -8,7 +8,7 @@ import {ExecSessionController} from '../controllers/exec-session-controller.js';
 import {xtermStyles} from '../generated/xterm-css.js';
 import {PortholeElement} from './porthole-element.js';
 import {problemView} from './problem-view.js';
-import {theme} from './theme.js';
+import {streamState, theme} from './theme.js';
 
 /** `detail` of `porthole-terminal-exit`. */
 export interface TerminalExitDetail {
@@ -38,6 +38,7 @@ export interface TerminalExitDetail {
 export class PortholeTerminalElement extends PortholeElement {
   static override styles = [
     theme,
+    streamState,
     xtermStyles,
     css`
       :host {
@@ -57,28 +58,6 @@ export class PortholeTerminalElement extends PortholeElement {
       }
       .screen.failed {
         display: none;
-      }
-      .state {
-        display: inline-flex;
-        align-items: center;
-        gap: 6px;
-        color: var(--_muted);
-        font-size: 0.857em;
-      }
-      .state .dot {
-        width: 7px;
-        height: 7px;
-        border-radius: 50%;
-        background: var(--_neutral);
-      }
-      .state.open .dot {
-        background: var(--_ok);
-      }
-      .state.connecting .dot {
-        background: var(--_progress);
-      }
-      .state.error .dot {
-        background: var(--_danger);
       }
       .problem {
         margin-bottom: var(--_space);

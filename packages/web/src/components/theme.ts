@@ -326,3 +326,33 @@ export const theme = css`
     font-size: 0.857em;
   }
 `;
+
+/**
+ * The state line of a stream (a log, a terminal): a dot coloured by state beside its label —
+ * `streaming`/`open` live, `connecting`, `error` — for the elements that show one.
+ */
+export const streamState = css`
+  .state {
+    display: inline-flex;
+    align-items: center;
+    gap: 6px;
+    color: var(--_muted);
+    font-size: 0.857em;
+  }
+  .state .dot {
+    width: 7px;
+    height: 7px;
+    border-radius: 50%;
+    background: var(--_neutral);
+  }
+  .state.streaming .dot,
+  .state.open .dot {
+    background: var(--_ok);
+  }
+  .state.connecting .dot {
+    background: var(--_progress);
+  }
+  .state.error .dot {
+    background: var(--_danger);
+  }
+`;

@@ -2,7 +2,7 @@ import type {ReactiveController, ReactiveControllerHost} from 'lit';
 
 import type {ExecSession, KubeClient} from '@porthole/core/kube';
 
-import {sameArgs} from './load-controller.js';
+import {ChangedArgs} from './changed-args.js';
 
 /** The screen a session writes to and reads keys from: an xterm.js `Terminal`. */
 export interface TerminalScreen {
@@ -43,7 +43,7 @@ export class ExecSessionController implements ReactiveController {
   readonly #host: ReactiveControllerHost;
   readonly #target: () => readonly [ExecTarget, ...unknown[]] | undefined;
   #state: ExecSessionState = {status: 'idle', exitCode: undefined, error: undefined};
-  #args: readonly unknown[] | undefined;
+  readonly #args = new ChangedArgs();
   #session: ExecSession | undefined;
   #stop: (() => void) | undefined;
   #connected = false;
@@ -63,22 +63,20 @@ export class ExecSessionController implements ReactiveController {
 
   hostConnected(): void {
     this.#connected = true;
-    this.#args = undefined;
+    this.#args.forget();
   }
 
   hostUpdated(): void {
     const target = this.#target();
     const flat = target && [...execTargetValues(target[0]), ...target.slice(1)];
-    if (flat === undefined && this.#args === undefined) return;
-    if (flat !== undefined && this.#args !== undefined && sameArgs(flat, this.#args)) return;
-    this.#args = flat;
+    if (!this.#args.changed(flat)) return;
     this.#open(target?.[0]);
   }
 
   hostDisconnected(): void {
     this.#connected = false;
     this.#close();
-    this.#args = undefined;
+    this.#args.forget();
   }
 
   /** Starts the command again, on a clean screen. */

@@ -2,7 +2,7 @@ import type {ReactiveController, ReactiveControllerHost} from 'lit';
 
 import type {KubeClient} from '@porthole/core/kube';
 
-import {sameArgs} from './load-controller.js';
+import {ChangedArgs} from './changed-args.js';
 
 /** Which log to stream. */
 export interface LogTarget {
@@ -36,7 +36,7 @@ export class LogStreamController implements ReactiveController {
   readonly #target: () => readonly [LogTarget, ...unknown[]] | undefined;
   readonly #maxLines: () => number;
   #state: LogStreamState = {status: 'idle', lines: [], error: undefined, dropped: 0};
-  #args: readonly unknown[] | undefined;
+  readonly #args = new ChangedArgs();
   #abort: AbortController | undefined;
   #connected = false;
   /** Whether the last text ended its line (else the next continues it). */
@@ -63,22 +63,20 @@ export class LogStreamController implements ReactiveController {
 
   hostConnected(): void {
     this.#connected = true;
-    this.#args = undefined;
+    this.#args.forget();
   }
 
   hostUpdated(): void {
     const target = this.#target();
     const flat = target && [...logTargetValues(target[0]), ...target.slice(1)];
-    if (flat === undefined && this.#args === undefined) return;
-    if (flat !== undefined && this.#args !== undefined && sameArgs(flat, this.#args)) return;
-    this.#args = flat;
+    if (!this.#args.changed(flat)) return;
     this.#start(target?.[0]);
   }
 
   hostDisconnected(): void {
     this.#connected = false;
     this.#abort?.abort();
-    this.#args = undefined;
+    this.#args.forget();
   }
 
   /** Opens the stream again (after it ended or failed), from the last `tailLines` lines. */

@@ -2,7 +2,7 @@ import type {ReactiveController, ReactiveControllerHost} from 'lit';
 
 import type {KubeClient, KubeObject, ResourceRef} from '@porthole/core/kube';
 
-import {sameArgs} from './load-controller.js';
+import {ChangedArgs} from './changed-args.js';
 
 /** What a {@link WatchListController} shows. */
 export interface WatchListState<T> {
@@ -37,7 +37,7 @@ export class WatchListController<T extends KubeObject> implements ReactiveContro
   readonly #host: ReactiveControllerHost;
   readonly #target: () => readonly [WatchTarget, ...unknown[]] | undefined;
   #state: WatchListState<T> = {status: 'idle', items: [], error: undefined, live: false};
-  #args: readonly unknown[] | undefined;
+  readonly #args = new ChangedArgs();
   #abort: AbortController | undefined;
   #connected = false;
 
@@ -60,7 +60,7 @@ export class WatchListController<T extends KubeObject> implements ReactiveContro
 
   hostConnected(): void {
     this.#connected = true;
-    this.#args = undefined;
+    this.#args.forget();
   }
 
   hostUpdated(): void {
@@ -73,10 +73,8 @@ export class WatchListController<T extends KubeObject> implements ReactiveContro
       args[0].fieldSelector,
       ...args.slice(1),
     ];
-    if (flat !== undefined && this.#args !== undefined && sameArgs(flat, this.#args)) return;
-    if (flat === undefined && this.#args === undefined) return;
+    if (!this.#args.changed(flat)) return;
     this.#stop();
-    this.#args = flat;
     if (args === undefined || !this.#connected) {
       this.#state = {status: 'idle', items: [], error: undefined, live: false};
       return;
@@ -91,7 +89,7 @@ export class WatchListController<T extends KubeObject> implements ReactiveContro
   hostDisconnected(): void {
     this.#connected = false;
     this.#stop();
-    this.#args = undefined;
+    this.#args.forget();
   }
 
   #stop(): void {
