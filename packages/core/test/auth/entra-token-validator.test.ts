@@ -15,6 +15,9 @@ import {
   V2_ISSUER,
 } from './fake-issuer.js';
 
+// RSA keys take seconds to make on a busy machine: made while the file loads, not in a test.
+await Promise.all(['key-1', 'key-2', 'key-3', 'v1-key'].map(testKey));
+
 const NOW = 1_780_000_000;
 
 async function setup(options: Partial<EntraTokenValidatorOptions> = {}) {

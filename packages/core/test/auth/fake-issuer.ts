@@ -18,13 +18,26 @@ export interface TestKey {
   publicJwk: JWK;
 }
 
-export async function testKey(kid: string): Promise<TestKey> {
-  const {privateKey, publicKey} = await generateKeyPair('RS256', {extractable: true});
-  return {
-    kid,
-    privateKey,
-    publicJwk: {...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'RS256'},
-  };
+const keys = new Map<string, Promise<TestKey>>();
+
+/**
+ * The key named `kid`, made once per test file: a 2048-bit RSA key takes a second or more to
+ * make on a busy machine, which no test should spend its time limit on.
+ */
+export function testKey(kid: string): Promise<TestKey> {
+  let key = keys.get(kid);
+  if (!key) {
+    key = (async () => {
+      const {privateKey, publicKey} = await generateKeyPair('RS256', {extractable: true});
+      return {
+        kid,
+        privateKey,
+        publicJwk: {...(await exportJWK(publicKey)), kid, use: 'sig', alg: 'RS256'},
+      };
+    })();
+    keys.set(kid, key);
+  }
+  return key;
 }
 
 /**
