@@ -8,7 +8,7 @@ export type {AnyWebError, ControlErrorCode, WebErrorCode} from './errors.js';
 // Settings and sign-in.
 export {loadSettings, parseSettings, resolveSettings} from './config/porthole-settings.js';
 export type {PortholeSettings, SettingsSource, SignInSettings} from './config/porthole-settings.js';
-export {isEntraAuthority, msalConfiguration, serverScope} from './auth/msal-configuration.js';
+export {msalConfiguration} from './auth/msal-configuration.js';
 export {SignInSession, signInSessionFor} from './auth/sign-in-session.js';
 export type {SignedInAccount, SignInMode} from './auth/sign-in-session.js';
 export {PortholeContext} from './context/porthole-context.js';

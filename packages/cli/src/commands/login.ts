@@ -1,18 +1,13 @@
 import {spawn} from 'node:child_process';
 
 import type {AuthenticationResult} from '@azure/msal-node';
+import {isEntraAuthority, serverScope} from '@porthole/core/auth';
 
 import type {CliContext} from '../command.js';
 import {CliSignInError, CliUsageError, ExitCode} from '../errors.js';
 import {ControlPlaneClient} from '../control-plane/control-plane-client.js';
 import {parseFlags} from '../flags.js';
-import {
-  confidentialClient,
-  isEntraAuthority,
-  publicClient,
-  serverScope,
-  tokenSubject,
-} from '../sign-in/msal-apps.js';
+import {confidentialClient, publicClient, tokenSubject} from '../sign-in/msal-apps.js';
 import {SignInFiles} from '../sign-in/session-files.js';
 import type {SignInSession} from '../sign-in/session-files.js';
 import {dataDir} from '../data-dir.js';

@@ -7,22 +7,10 @@ import {
   PublicClientApplication,
 } from '@azure/msal-node';
 import type {AuthenticationResult, Configuration} from '@azure/msal-node';
+import {isEntraAuthority, serverScope} from '@porthole/core/auth';
 
 import {CliInputError, CliSignInError} from '../errors.js';
 import type {SignInFiles, SignInSession} from './session-files.js';
-
-/** Entra's own sign-in hosts; any other authority is named to MSAL as known, so it works offline. */
-const ENTRA_HOSTS = /^login\.(microsoftonline\.(com|us)|chinacloudapi\.cn)$/;
-
-/** Whether an authority is Microsoft Entra ID itself rather than another (Entra-shaped) provider. */
-export function isEntraAuthority(authority: string): boolean {
-  return ENTRA_HOSTS.test(new URL(authority).hostname);
-}
-
-/** The scope of tokens for the clusters' server app. */
-export function serverScope(serverApp: string): string {
-  return `api://${serverApp}/.default`;
-}
 
 function msalConfiguration(authority: string, clientId: string, files: SignInFiles): Configuration {
   const url = new URL(authority);

@@ -23,3 +23,4 @@ export {
 } from './role-assignments.js';
 export type {BuiltInRole, RoleAssignment, RoleDecision} from './role-assignments.js';
 export {isObjectId} from './object-id.js';
+export {isEntraAuthority, serverScope} from './authorities.js';

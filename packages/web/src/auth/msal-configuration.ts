@@ -1,22 +1,7 @@
 import type {Configuration} from '@azure/msal-browser';
+import {isEntraAuthority} from '@porthole/core/auth';
 
 import type {SignInSettings} from '../config/porthole-settings.js';
-
-/** Entra's own sign-in hosts (public cloud, US Government, China). */
-const ENTRA_HOSTS = /^login\.(microsoftonline\.(com|us)|chinacloudapi\.cn)$/;
-
-/**
- * Whether an authority is Microsoft Entra ID itself, rather than another Entra-shaped provider
- * (the relay's embedded one) that MSAL must be told is known.
- */
-export function isEntraAuthority(authority: string): boolean {
-  return ENTRA_HOSTS.test(new URL(authority).hostname);
-}
-
-/** The scope of access tokens for the server app, as the relay and agents expect them. */
-export function serverScope(serverApp: string): string {
-  return `api://${serverApp}/.default`;
-}
 
 /**
  * MSAL's configuration for the console's public client. Any authority other than Entra's is

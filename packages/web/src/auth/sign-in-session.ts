@@ -3,7 +3,9 @@ import type {AccountInfo} from '@azure/msal-browser';
 
 import type {SignInSettings} from '../config/porthole-settings.js';
 import {WebError} from '../errors.js';
-import {msalConfiguration, serverScope} from './msal-configuration.js';
+import {serverScope} from '@porthole/core/auth';
+
+import {msalConfiguration} from './msal-configuration.js';
 
 /** Who is signed in, as the console shows them. */
 export interface SignedInAccount {

@@ -1,10 +1,8 @@
 import {describe, expect, it} from 'vitest';
 
-import {
-  isEntraAuthority,
-  msalConfiguration,
-  serverScope,
-} from '../../src/auth/msal-configuration.js';
+import {isEntraAuthority, serverScope} from '@porthole/core/auth';
+
+import {msalConfiguration} from '../../src/auth/msal-configuration.js';
 import {parseSettings, resolveSettings} from '../../src/config/porthole-settings.js';
 
 const AUTHENTICATION = {
