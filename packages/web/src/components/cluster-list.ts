@@ -11,7 +11,7 @@ import {fillHref} from './href-template.js';
 import {PortholeElement} from './porthole-element.js';
 import {problemView} from './problem-view.js';
 import {connectivityBadge} from './status-badge.js';
-import {theme} from './theme.js';
+import {dialogStyles, theme} from './theme.js';
 
 /** `detail` of `porthole-cluster-select`. */
 export interface ClusterSelectDetail {
@@ -45,6 +45,7 @@ export interface ClusterDeletedDetail {
 export class PortholeClusterListElement extends PortholeElement {
   static override styles = [
     theme,
+    dialogStyles,
     css`
       .name {
         font-weight: 600;
@@ -62,17 +63,6 @@ export class PortholeClusterListElement extends PortholeElement {
       }
       .stale {
         margin-bottom: var(--_space);
-      }
-      dialog {
-        width: min(480px, calc(100vw - 32px));
-        padding: calc(var(--_space) * 3);
-        border: 1px solid var(--_border);
-        border-radius: calc(var(--_radius) * 1.5);
-        color: var(--_text);
-        box-shadow: 0 12px 32px rgb(0 0 0 / 20%);
-      }
-      dialog::backdrop {
-        background: rgb(15 23 42 / 45%);
       }
       dialog h2 {
         margin: 0 0 var(--_space);

@@ -356,3 +356,18 @@ export const streamState = css`
     background: var(--_danger);
   }
 `;
+
+/** A modal `<dialog>` and its backdrop; `--_dialog-width` sets its width (480px). */
+export const dialogStyles = css`
+  dialog {
+    width: min(var(--_dialog-width, 480px), calc(100vw - 32px));
+    padding: calc(var(--_space) * 3);
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) * 1.5);
+    color: var(--_text);
+    box-shadow: 0 12px 32px rgb(0 0 0 / 20%);
+  }
+  dialog::backdrop {
+    background: rgb(15 23 42 / 45%);
+  }
+`;

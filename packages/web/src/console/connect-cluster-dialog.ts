@@ -5,7 +5,7 @@ import {customElement, property, query, state} from 'lit/decorators.js';
 import type {Cluster} from '../api/control-plane-types.js';
 import {problemView} from '../components/problem-view.js';
 import {connectivityBadge} from '../components/status-badge.js';
-import {theme} from '../components/theme.js';
+import {dialogStyles, theme} from '../components/theme.js';
 import type {PortholeContext} from '../context/porthole-context.js';
 import {consoleStyles} from './console-styles.js';
 import {routeHref} from './routes.js';
@@ -27,17 +27,10 @@ export class PortholeConnectClusterDialogElement extends LitElement {
   static override styles = [
     theme,
     consoleStyles,
+    dialogStyles,
     css`
       dialog {
-        width: min(620px, calc(100vw - 32px));
-        padding: calc(var(--_space) * 3);
-        border: 1px solid var(--_border);
-        border-radius: calc(var(--_radius) * 1.5);
-        color: var(--_text);
-        box-shadow: 0 12px 32px rgb(0 0 0 / 20%);
-      }
-      dialog::backdrop {
-        background: rgb(15 23 42 / 45%);
+        --_dialog-width: 620px;
       }
       h2 {
         margin: 0 0 calc(var(--_space) * 2);
