@@ -6,9 +6,14 @@ import type {Terminal} from '@xterm/xterm';
 
 import {ExecSessionController} from '../controllers/exec-session-controller.js';
 import {xtermStyles} from '../generated/xterm-css.js';
+import {unreachable} from '../lib/unreachable.js';
 import {PortholeElement} from './porthole-element.js';
 import {problemView} from './problem-view.js';
+import {terminalKeyAction} from './terminal-keys.js';
 import {streamState, theme} from './theme.js';
+
+/** The toolbar's keyboard hint, which describes the terminal's input (same shadow root). */
+const KEYS_HINT_ID = 'keys';
 
 /** `detail` of `porthole-terminal-exit`. */
 export interface TerminalExitDetail {
@@ -22,12 +27,22 @@ export interface TerminalExitDetail {
  * exec needs `pods/exec` (a Porthole Writer role or higher), and a refusal is shown with the
  * permission it names.
  *
+ * Keyboard: every key goes to the shell, Tab (completion) and Escape (vi) included, except
+ * Ctrl+M, which switches "Tab moves focus" on and off as in VS Code's integrated terminal
+ * (Control+Shift+M works too). While it is on, Tab and Shift+Tab move focus out of the
+ * terminal like anywhere else in the page, so the terminal is no keyboard trap (WCAG 2.1
+ * SC 2.1.2); Ctrl+M again gives Tab back to the shell. The shell never receives Ctrl+M, which
+ * is only a carriage return there, the byte Enter sends. The toolbar says which way Tab goes,
+ * and the terminal's input describes itself with the same words. The `tab-moves-focus`
+ * attribute starts the terminal with it on.
+ *
  * Theme it with `--porthole-terminal-background`, `--porthole-terminal-foreground`,
  * `--porthole-terminal-height` (360px) and `--porthole-mono-font-family`.
  *
  * @fires porthole-terminal-exit - the command ended; `detail.code`
  * @fires porthole-error - the session could not open or failed; `detail.error`
- * @csspart toolbar - the session's state and the "Reconnect"/"Disconnect" buttons
+ * @csspart toolbar - the session's state, the keyboard hint and the "Reconnect"/"Disconnect"
+ *   buttons
  * @csspart screen - the terminal
  * @csspart problem - an error (a 403 names the missing permission)
  * @csspart message - signed-out and no-pod notes
@@ -56,8 +71,24 @@ export class PortholeTerminalElement extends PortholeElement {
         width: 100%;
         height: 100%;
       }
+      .screen:focus-within {
+        outline: 2px solid var(--_accent);
+        outline-offset: 2px;
+      }
       .screen.failed {
         display: none;
+      }
+      .keys {
+        color: var(--_muted);
+        font-size: 0.857em;
+      }
+      .keys kbd {
+        padding: 0 4px;
+        border: 1px solid var(--_border);
+        border-radius: 4px;
+        background: var(--_surface);
+        font-family: var(--_mono);
+        font-size: 0.93em;
       }
       .problem {
         margin-bottom: var(--_space);
@@ -75,6 +106,11 @@ export class PortholeTerminalElement extends PortholeElement {
    * (`["sh", "-c", "exec bash || exec sh"]`). Default `sh`.
    */
   @property() command = 'sh';
+  /**
+   * Whether Tab and Shift+Tab move focus instead of reaching the shell; Ctrl+M in the terminal
+   * toggles it. Default off: Tab completes.
+   */
+  @property({type: Boolean, attribute: 'tab-moves-focus', reflect: true}) tabMovesFocus = false;
 
   @state() private _screen: Terminal | undefined;
   @query('.xterm-host') private _screenHost!: HTMLElement | null;
@@ -137,6 +173,7 @@ export class PortholeTerminalElement extends PortholeElement {
     return html`<div class="toolbar" part="toolbar">
         ${this.#stateView()}
         <span class="spacer"></span>
+        ${status === 'error' ? nothing : this.#keysHint()}
         ${
           status === 'open'
             ? html`<button @click=${() => this.#session.disconnect()}>Disconnect</button>`
@@ -178,6 +215,39 @@ export class PortholeTerminalElement extends PortholeElement {
     >`;
   }
 
+  /** The words the terminal's input is described by (WCAG 2.1.2 asks to tell the way out). */
+  #keysHint(): TemplateResult {
+    const ctrlM = html`<kbd>Ctrl</kbd>+<kbd>M</kbd>`;
+    return html`<span class="keys" id=${KEYS_HINT_ID} aria-live="polite"
+      >${
+        this.tabMovesFocus
+          ? html`<kbd>Tab</kbd> moves focus; ${ctrlM} gives Tab back to the shell`
+          : html`${ctrlM}, then <kbd>Tab</kbd>, leaves the terminal`
+      }</span
+    >`;
+  }
+
+  /** xterm.js's custom key handler: `false` keeps a key from the shell. */
+  #onScreenKey(event: KeyboardEvent): boolean {
+    const action = terminalKeyAction(event, this.tabMovesFocus);
+    switch (action) {
+      case 'shell':
+        return true;
+      case 'move-focus':
+        // Not cancelled: the browser's sequential focus navigation leaves the textarea.
+        return false;
+      case 'toggle-tab-focus':
+        this.tabMovesFocus = !this.tabMovesFocus;
+        event.preventDefault();
+        return false;
+      case 'swallow':
+        event.preventDefault();
+        return false;
+      default:
+        return unreachable(action);
+    }
+  }
+
   private _onReconnect(): void {
     this.#session.restart();
     this._screen?.focus();
@@ -212,7 +282,9 @@ export class PortholeTerminalElement extends PortholeElement {
       });
       const fit = new FitAddon();
       screen.loadAddon(fit);
+      screen.attachCustomKeyEventHandler((event) => this.#onScreenKey(event));
       screen.open(host);
+      screen.textarea?.setAttribute('aria-describedby', KEYS_HINT_ID);
       fit.fit();
       screen.onResize(({cols, rows}) => {
         this.#session.resize(cols, rows);

@@ -41,6 +41,22 @@ async function withPageLog(run: () => Promise<void>): Promise<void> {
   }
 }
 
+/**
+ * What has the keyboard, looking through shadow roots: `terminal` inside xterm.js, else the
+ * element's tag and text (`button Disconnect`, `body`).
+ */
+function deepFocus(): Promise<string> {
+  return page.evaluate(() => {
+    let focused = document.activeElement;
+    while (focused?.shadowRoot?.activeElement) focused = focused.shadowRoot.activeElement;
+    if (focused === null) return 'nothing';
+    if (focused.closest('.xterm') !== null) return 'terminal';
+    return focused === document.body
+      ? 'body'
+      : `${focused.localName} ${focused.textContent.trim()}`;
+  });
+}
+
 describe('a cluster in the console', () => {
   it("opens the cluster from the list and shows a namespace's pods, live", () =>
     withPageLog(async () => {
@@ -96,6 +112,37 @@ describe('a cluster in the console', () => {
         })
         .toContain('hi');
       await screenshot(page, web, '05-terminal');
+    }));
+
+  it('keeps Tab for the shell, and Ctrl+M then Tab leaves the terminal sending nothing', () =>
+    withPageLog(async () => {
+      const screen = page.getByRole('group', {name: `Terminal in pod ${web.pod}`});
+      const hint = page.locator('porthole-terminal .keys');
+      await screen.click();
+      // The pod's `sh` is dash, with no completion: Tab goes into the quoted word as a tab.
+      await page.keyboard.type("echo 'one");
+      await page.keyboard.press('Tab');
+      expect(await deepFocus()).toBe('terminal');
+      await page.keyboard.press('Control+M');
+      await expect.poll(() => hint.textContent()).toContain('Tab moves focus');
+      expect(await deepFocus()).toBe('terminal');
+      await page.keyboard.press('Tab');
+      expect(await deepFocus()).not.toBe('terminal');
+      await screen.click();
+      await page.keyboard.press('Shift+Tab');
+      expect(await deepFocus()).toBe('button Disconnect');
+      await screen.click();
+      await page.keyboard.press('Control+M');
+      await expect.poll(() => hint.textContent()).toContain('leaves the terminal');
+      // One tab and no carriage return reached the shell: "one", one tab stop, "two".
+      await page.keyboard.type("two'\n");
+      const rows = screen.locator('.xterm-rows > div');
+      await expect
+        .poll(async () => (await rows.allTextContents()).map((row) => row.trimEnd()), {
+          timeout: 20_000,
+        })
+        .toContain(`one${' '.repeat(5)}two`);
+      expect((await rows.allTextContents()).join('\n')).not.toContain('not found');
     }));
 
   it("shows the pod's YAML", () =>
