@@ -71,7 +71,14 @@ export type {BridgeServerOptions, ClusterRegistration} from './bridge/bridge-ser
 export {BridgeClient} from './bridge/bridge-client.js';
 export type {BridgeStatus, HeldRegistration} from './bridge/bridge-client.js';
 export {BridgeDaemon} from './bridge/bridge-daemon.js';
-export type {RegisteredCluster, RegistrationRequest} from './bridge/bridge-daemon.js';
+export type {
+  ConsoleSession,
+  ConsoleSiteHandler,
+  RegisteredCluster,
+  RegistrationRequest,
+} from './bridge/bridge-daemon.js';
+export {BROWSER_API_DEFAULTS} from './bridge/browser-api.js';
+export type {BrowserApiLimits, HandoffAnswer, HandoffRequest} from './bridge/browser-api.js';
 export {BRIDGE_SERVER_DOMAIN, clusterServerName, ensureBridgeFiles} from './bridge/bridge-files.js';
 export type {BridgeFiles} from './bridge/bridge-files.js';
 export {addContext, contextKubeconfig, removeContext} from './bridge/kubeconfig-file.js';

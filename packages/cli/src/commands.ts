@@ -103,6 +103,17 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     load: () => import('./commands/delete.js'),
   },
   {
+    name: 'console',
+    summary:
+      'Open the web console, served by your local bridge; its "Use from kubectl" hands a cluster to kubectl',
+    usage: 'porthole console [--relay URL] [--port 47011] [--console-dir DIR] [--no-open]',
+    examples: [
+      'porthole console   # the relay you signed in to with porthole login --relay',
+      'porthole console --relay https://relay.example --no-open',
+    ],
+    load: () => import('./commands/console.js'),
+  },
+  {
     name: 'proxy',
     summary:
       "Serve a cluster to kubectl on 127.0.0.1 and write a context for it (Arc's az connectedk8s proxy)",
@@ -132,10 +143,22 @@ export const COMMANDS: readonly CommandDescriptor[] = [
   },
   {
     name: 'proxy serve',
-    summary: 'The bridge process itself (started by porthole proxy)',
-    usage: 'porthole proxy serve [--port 47011]',
+    summary: 'The bridge process itself (started by porthole proxy and porthole console)',
+    usage: 'porthole proxy serve [--port 47011] [--console-dir DIR]',
     examples: ['porthole proxy serve --port 47011'],
     load: () => import('./commands/proxy-serve.js'),
+  },
+  {
+    name: 'trust',
+    summary:
+      "Make your browsers trust the bridge's CA, name-constrained to 127.0.0.1, ::1, localhost and *.bridge.porthole.internal",
+    usage: 'porthole trust [--uninstall | --print]',
+    examples: [
+      'porthole trust   # Linux: into $HOME/.pki/nssdb, for Chromium and Chrome; macOS, Windows: prints the command',
+      'porthole trust --print   # which CA: its file and SHA-256 fingerprint',
+      'porthole trust --uninstall',
+    ],
+    load: () => import('./commands/trust.js'),
   },
   {
     name: 'role assignment create',

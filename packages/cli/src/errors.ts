@@ -8,7 +8,9 @@ export type CliErrorCode =
   | 'ERR_CLI_SIGN_IN_FAILED'
   | 'ERR_CLI_RELAY_UNREACHABLE'
   | 'ERR_CLI_TIMEOUT'
-  | 'ERR_CLI_KUBECTL_FAILED';
+  | 'ERR_CLI_KUBECTL_FAILED'
+  | 'ERR_CLI_TRUST_TOOL_MISSING'
+  | 'ERR_CLI_TRUST_FAILED';
 
 /** A command line that cannot be run as written; `hint` says what would work. */
 export class CliUsageError extends PortholeError<CliErrorCode> {
@@ -62,6 +64,25 @@ export class CliWaitError extends PortholeError<CliErrorCode> {
 
   constructor(code: 'ERR_CLI_TIMEOUT' | 'ERR_CLI_KUBECTL_FAILED', message: string, hint: string) {
     super(code, message);
+    this.hint = hint;
+  }
+}
+
+/**
+ * `porthole trust` cannot change the trust store: the tool it drives is not installed
+ * (`ERR_CLI_TRUST_TOOL_MISSING`, the hint says how to install it), or it failed
+ * (`ERR_CLI_TRUST_FAILED`, with the tool's own message).
+ */
+export class CliTrustError extends PortholeError<CliErrorCode> {
+  readonly hint: string;
+
+  constructor(
+    code: 'ERR_CLI_TRUST_TOOL_MISSING' | 'ERR_CLI_TRUST_FAILED',
+    message: string,
+    hint: string,
+    options?: {cause?: unknown},
+  ) {
+    super(code, message, options);
     this.hint = hint;
   }
 }

@@ -30,7 +30,9 @@ export type CoreErrorCode =
   // Entra ID access tokens and the identities they carry.
   | AuthErrorCode
   // The Kubernetes client over a byte stream (`@porthole/core/kube`).
-  | KubeErrorCode;
+  | KubeErrorCode
+  // The relay's control plane, as it answered (`@porthole/core/control-plane`).
+  | ControlErrorCode;
 
 /**
  * The base of every error Porthole raises, in every package. Callers match on `code`
@@ -216,6 +218,42 @@ export class KubeError extends PortholeError<KubeErrorCode> {
   }
 }
 
+/**
+ * The relay control plane's own codes (`ERR_CONTROL_FORBIDDEN`, …), passed on as it sent them;
+ * the relay lists them in `docs/errors.md`.
+ */
+export type ControlErrorCode = `ERR_CONTROL_${string}`;
+
+/**
+ * A refusal of the relay's control plane (`{error: {code, message, hint, correlationId}}`,
+ * the OpenAPI `Error` schema), with its code kept: callers match `ERR_CONTROL_FORBIDDEN`.
+ *
+ * - `status`: the HTTP status, e.g. 403.
+ * - `hint`: what to do about it, when the relay says.
+ * - `correlationId`: the relay's id of the request, for its log.
+ */
+export class ControlPlaneError extends PortholeError<ControlErrorCode> {
+  readonly status: number;
+  readonly hint: string | undefined;
+  readonly correlationId: string | undefined;
+
+  /**
+   * @param code the relay's `ERR_CONTROL_*` code
+   * @param message the relay's message
+   * @param options the status, hint and correlation id of the answer
+   */
+  constructor(
+    code: ControlErrorCode,
+    message: string,
+    options: {status: number; hint?: string | undefined; correlationId?: string | undefined},
+  ) {
+    super(code, message);
+    this.status = options.status;
+    this.hint = options.hint;
+    this.correlationId = options.correlationId;
+  }
+}
+
 /** Every error `@porthole/core` raises, discriminated by `code`. */
 export type AnyCoreError =
   | KubeconfigError
@@ -224,4 +262,5 @@ export type AnyCoreError =
   | MuxError
   | PkiError
   | AuthError
-  | KubeError;
+  | KubeError
+  | ControlPlaneError;

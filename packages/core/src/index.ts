@@ -1,5 +1,6 @@
 export {
   AuthError,
+  ControlPlaneError,
   HybridConnectionError,
   KubeError,
   KubeconfigError,
@@ -8,7 +9,13 @@ export {
   PortholeError,
   SasTokenError,
 } from './errors.js';
-export type {AnyCoreError, AuthErrorCode, CoreErrorCode, KubeErrorCode} from './errors.js';
+export type {
+  AnyCoreError,
+  AuthErrorCode,
+  ControlErrorCode,
+  CoreErrorCode,
+  KubeErrorCode,
+} from './errors.js';
 
 export {createKubeconfig, serializeKubeconfig} from './kubeconfig/kubeconfig.js';
 export type {
@@ -19,6 +26,8 @@ export type {
   KubeconfigOptions,
   KubeconfigUser,
 } from './kubeconfig/kubeconfig.js';
+
+export {shellWord} from './lib/shell-word.js';
 
 export {CertificateAuthority} from './pki/certificate-authority.js';
 export type {CertificateRequest, CertifiedKey} from './pki/certificate-authority.js';

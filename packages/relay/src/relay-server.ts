@@ -52,7 +52,10 @@ export interface RelayServerOptions {
    * API answers 503; agents' calls work either way.
    */
   controlPlane?: ControlPlaneOptions;
-  /** The web console's built files, served at `/console/`; without it `/console/` is 404. */
+  /**
+   * The web console's built files, served at `/console/`; without it only
+   * `/console/config.json` is (for portals and `porthole console`).
+   */
   console?: {dir: string};
   /**
    * Whether mux clients may renew their token in place: the relay then selects
@@ -105,7 +108,7 @@ export class RelayServer {
   readonly #rendezvous: WebSocketRendezvous;
   readonly #http: HttpRelay;
   readonly #control: ControlPlane;
-  readonly #console: ConsoleSite | undefined;
+  readonly #console: ConsoleSite;
   readonly #muxVersions: readonly string[];
   #server: Server | undefined;
   #secure = false;
@@ -154,13 +157,11 @@ export class RelayServer {
         },
       },
     );
-    this.#console =
-      options.console &&
-      new ConsoleSite(
-        options.console.dir,
-        (request) => this.#control.consoleConfig(request),
-        options.controlPlane?.corsOrigins,
-      );
+    this.#console = new ConsoleSite(options.console?.dir, {
+      ...(options.controlPlane?.corsOrigins === undefined
+        ? {}
+        : {corsOrigins: options.controlPlane.corsOrigins}),
+    });
     this.#http = new HttpRelay({
       upgrader: new Upgrader(
         this.#limits.maxHttpBodyBytes + this.#limits.maxControlMessageBytes,
@@ -493,11 +494,7 @@ export class RelayServer {
       return;
     }
     if (ConsoleSite.owns(path)) {
-      if (this.#console) await this.#console.handle(request, response);
-      else
-        response
-          .writeHead(404, {'content-type': 'text/plain'})
-          .end('This relay serves no console\n');
+      await this.#console.handle(request, response, this.#control.consoleConfig(request));
       return;
     }
     const fail = (status: number, description: string) => {

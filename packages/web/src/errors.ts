@@ -1,4 +1,5 @@
 import {PortholeError} from '@porthole/core';
+import type {ControlPlaneError} from '@porthole/core/control-plane';
 
 /**
  * Stable error codes raised by `@porthole/web`, listed in `docs/errors.md`. Codes are API:
@@ -15,7 +16,10 @@ export type WebErrorCode =
   // The control plane and the tunnel to a cluster.
   | 'ERR_WEB_RELAY_UNREACHABLE'
   | 'ERR_WEB_RESPONSE_INVALID'
-  | 'ERR_WEB_CLUSTER_UNREACHABLE';
+  | 'ERR_WEB_CLUSTER_UNREACHABLE'
+  // The local bridge that serves the console ("Use from kubectl").
+  | 'ERR_WEB_BRIDGE_UNREACHABLE'
+  | 'ERR_WEB_BRIDGE_REFUSED';
 
 /**
  * A failure of the console or a component that is not the control plane's or the cluster's
@@ -26,37 +30,8 @@ export type WebErrorCode =
  */
 export class WebError extends PortholeError<WebErrorCode> {}
 
-/** The control plane's own codes (`ERR_CONTROL_FORBIDDEN`, …), passed on as they came. */
-export type ControlErrorCode = `ERR_CONTROL_${string}`;
-
 /**
- * An error answer of the control plane (`{error: {code, message, hint, correlationId}}`),
- * with its code kept: callers match `ERR_CONTROL_FORBIDDEN` as the CLI does.
+ * Every error `@porthole/web` raises, discriminated by `code`: its own, and the control plane's
+ * refusals (`ERR_CONTROL_*`, core's `ControlPlaneError`) as the relay sent them.
  */
-export class ControlPlaneError extends PortholeError<ControlErrorCode> {
-  /** The HTTP status, e.g. 403. */
-  readonly status: number;
-  /** What to do about it, when the relay says. */
-  readonly hint: string | undefined;
-  /** The relay's correlation id of the request, for its log. */
-  readonly correlationId: string | undefined;
-
-  /**
-   * @param code the relay's `ERR_CONTROL_*` code
-   * @param message the relay's message
-   * @param options the status, hint and correlation id of the answer
-   */
-  constructor(
-    code: ControlErrorCode,
-    message: string,
-    options: {status: number; hint?: string | undefined; correlationId?: string | undefined},
-  ) {
-    super(code, message);
-    this.status = options.status;
-    this.hint = options.hint;
-    this.correlationId = options.correlationId;
-  }
-}
-
-/** Every error `@porthole/web` raises, discriminated by `code`. */
 export type AnyWebError = WebError | ControlPlaneError;

@@ -2,31 +2,33 @@
 // Importing this module defines the elements (`porthole-*`). Named re-exports only, types
 // listed apart.
 
-export {ControlPlaneError, WebError} from './errors.js';
-export type {AnyWebError, ControlErrorCode, WebErrorCode} from './errors.js';
+export {WebError} from './errors.js';
+export type {AnyWebError, WebErrorCode} from './errors.js';
 
 // Settings and sign-in.
 export {loadSettings, parseSettings, resolveSettings} from './config/porthole-settings.js';
 export type {PortholeSettings, SettingsSource, SignInSettings} from './config/porthole-settings.js';
 export {msalConfiguration} from './auth/msal-configuration.js';
 export {SignInSession, signInSessionFor} from './auth/sign-in-session.js';
-export type {SignedInAccount, SignInMode} from './auth/sign-in-session.js';
+export type {AccessTokenGrant, SignedInAccount, SignInMode} from './auth/sign-in-session.js';
 export {PortholeContext} from './context/porthole-context.js';
 
 // The control plane, and clusters through the relay.
 export {ControlPlaneClient} from './api/control-plane-client.js';
 export type {ControlPlaneClientOptions} from './api/control-plane-client.js';
-export {PRINCIPAL_TYPES} from './api/control-plane-types.js';
+// Core's resources and refusals, as this package exported them before they moved there.
+export {ControlPlaneError, PRINCIPAL_TYPES} from '@porthole/core/control-plane';
 export type {
   Cluster,
   ClusterUserCredential,
   ConnectivityStatus,
+  ControlErrorCode,
   HybridConnectionConfig,
   PrincipalType,
   Role,
   RoleAssignment,
   RoleAssignmentCreate,
-} from './api/control-plane-types.js';
+} from '@porthole/core/control-plane';
 export {ClusterConnection, senderAddress} from './api/cluster-connection.js';
 export type {ClusterConnectionOptions} from './api/cluster-connection.js';
 export {browserWebSocket} from './api/browser-web-socket.js';

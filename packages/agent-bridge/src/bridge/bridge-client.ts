@@ -5,7 +5,9 @@ import {createInterface} from 'node:readline';
 import {AgentBridgeError} from '../errors.js';
 import type {AgentBridgeErrorCode} from '../errors.js';
 import type {BridgeFiles} from './bridge-files.js';
-import type {RegisteredCluster, RegistrationRequest} from './bridge-daemon.js';
+import type {ConsoleSettings} from '@porthole/core/control-plane';
+
+import type {ConsoleSession, RegisteredCluster, RegistrationRequest} from './bridge-daemon.js';
 
 /** What the running bridge says about itself. */
 export interface BridgeStatus {
@@ -45,13 +47,16 @@ export class BridgeClient {
       const {status, body} = await this.#call('GET', '/porthole/v1/bridge');
       if (status === 200) return JSON.parse(body) as BridgeStatus;
     } catch (err) {
+      const code = String((err as NodeJS.ErrnoException).code);
       // Nothing listens, or a bridge is stopping: either way, none is running.
-      if (
-        ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(
-          String((err as NodeJS.ErrnoException).code),
-        )
-      )
-        return undefined;
+      if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(code)) return undefined;
+      if (/CERT|SIGNATURE|ISSUER/.test(code))
+        throw new AgentBridgeError(
+          'ERR_BRIDGE_PORT_TAKEN',
+          `Port ${this.#port} on 127.0.0.1 answers with a certificate this bridge CA did not issue: a bridge started before the CA was renewed, or another program`,
+          'End that process (an old bridge also exits by itself once it serves nothing), or pick another port with --port.',
+          {cause: err},
+        );
     }
     throw new AgentBridgeError(
       'ERR_BRIDGE_PORT_TAKEN',
@@ -128,6 +133,20 @@ export class BridgeClient {
       `/porthole/v1/clusters/${encodeURIComponent(cluster)}`,
     );
     return status === 200;
+  }
+
+  /**
+   * Opens a console session: the bridge serves the console with these settings, and the page
+   * at the returned URL may hand its sign-in to the bridge ("Use from kubectl").
+   */
+  async openConsole(settings: ConsoleSettings): Promise<ConsoleSession> {
+    const {status, body} = await this.#call(
+      'POST',
+      '/porthole/v1/console-sessions',
+      JSON.stringify(settings),
+    );
+    if (status !== 200) throw controlError(body);
+    return JSON.parse(body) as ConsoleSession;
   }
 
   /** Stops the bridge: every cluster, every context it wrote. */

@@ -10,6 +10,13 @@ import {AgentBridgeError} from '../errors.js';
 export interface BridgeFiles {
   dir: string;
   caPem: string;
+  /** The CA certificate's file, for users to trust (`porthole trust`). */
+  caPath: string;
+  /**
+   * The only hosts the CA may vouch for (its name constraints): 127.0.0.1, ::1, localhost and
+   * {@link BRIDGE_SERVER_DOMAIN}, each DNS name with its subdomains.
+   */
+  caPermittedHosts: readonly string[];
   tls: {certPem: string; keyPem: string};
   /** The secret of the local control API. */
   controlSecret: string;
@@ -26,15 +33,21 @@ export interface BridgeFiles {
  */
 export const BRIDGE_SERVER_DOMAIN = 'bridge.porthole.internal';
 
+/**
+ * What the bridge CA may vouch for: browsers and kubectl trust it, so it must not be able to
+ * vouch for any other site (RFC 5280 §4.2.1.10 name constraints, which TLS clients enforce).
+ */
+const CA_PERMITTED_HOSTS = ['127.0.0.1', '::1', 'localhost', BRIDGE_SERVER_DOMAIN];
 const CA_DAYS = 3650;
 const SERVING_DAYS = 365;
 /** Reissue the serving certificate this long before it would expire. */
 const RENEW_BEFORE_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
- * The bridge's CA — generated once per user and kept — its serving certificate for
- * 127.0.0.1, localhost and ::1 (reissued from the CA as it nears expiry), and the control
- * secret.
+ * The bridge's CA — generated once per user and kept, name-constrained to the bridge's own
+ * hosts — its serving certificate for 127.0.0.1, localhost, ::1 and the clusters' server names
+ * (reissued from the CA as it nears expiry), and the control secret. A CA of an older version,
+ * without those name constraints, is replaced, and the serving certificate with it.
  *
  * @param dataDir `$PORTHOLE_HOME`, default `~/.porthole`
  * @throws AgentBridgeError `ERR_BRIDGE_CONTROL` when the files cannot be read or written
@@ -45,17 +58,18 @@ export async function ensureBridgeFiles(dataDir: string): Promise<BridgeFiles> {
   try {
     await mkdir(dir, {recursive: true, mode: 0o700});
     await chmod(dir, 0o700);
-    let ca: CertificateAuthority;
     const existing = await readPair(path('ca.crt'), path('ca.key'));
-    if (existing) {
-      ca = await CertificateAuthority.load(existing.certPem, existing.keyPem);
-    } else {
-      ca = await CertificateAuthority.create('Porthole bridge CA', {validityDays: CA_DAYS});
+    let ca = existing && (await CertificateAuthority.load(existing.certPem, existing.keyPem));
+    if (!ca || !constrainedToBridge(ca)) {
+      ca = await CertificateAuthority.create('Porthole bridge CA', {
+        validityDays: CA_DAYS,
+        permittedHosts: CA_PERMITTED_HOSTS,
+      });
       await writePrivate(path('ca.key'), ca.keyPem);
       await writePrivate(path('ca.crt'), ca.certPem);
     }
     let serving = await readPair(path('server.crt'), path('server.key'));
-    if (!serving || !currentServing(serving.certPem)) {
+    if (!serving || !currentServing(serving.certPem, ca.certPem)) {
       serving = await ca.issue({
         commonName: 'Porthole bridge',
         hosts: ['127.0.0.1', 'localhost', '::1', `*.${BRIDGE_SERVER_DOMAIN}`],
@@ -73,6 +87,8 @@ export async function ensureBridgeFiles(dataDir: string): Promise<BridgeFiles> {
     return {
       dir,
       caPem: ca.certPem,
+      caPath: path('ca.crt'),
+      caPermittedHosts: ca.permittedHosts ?? [],
       tls: serving,
       controlSecret,
       kubeconfigPath: path('kubeconfig'),
@@ -89,12 +105,27 @@ export async function ensureBridgeFiles(dataDir: string): Promise<BridgeFiles> {
   }
 }
 
-/** Whether a serving certificate is far from expiry and names what this version serves. */
-function currentServing(certPem: string): boolean {
+/** Whether a CA permits exactly the hosts this version's bridge CA does. */
+function constrainedToBridge(ca: CertificateAuthority): boolean {
+  const permitted = new Set(ca.permittedHosts);
+  return (
+    permitted.size === CA_PERMITTED_HOSTS.length &&
+    CA_PERMITTED_HOSTS.every((host) => permitted.has(host))
+  );
+}
+
+/**
+ * Whether a serving certificate is far from expiry, names what this version serves, and was
+ * issued by the CA (which may just have replaced an older one).
+ */
+function currentServing(certPem: string, caPem: string): boolean {
   const cert = new X509Certificate(certPem);
+  const ca = new X509Certificate(caPem);
   return (
     new Date(cert.validTo).getTime() - Date.now() > RENEW_BEFORE_MS &&
-    (cert.subjectAltName ?? '').includes(`*.${BRIDGE_SERVER_DOMAIN}`)
+    (cert.subjectAltName ?? '').includes(`*.${BRIDGE_SERVER_DOMAIN}`) &&
+    cert.checkIssued(ca) &&
+    cert.verify(ca.publicKey)
   );
 }
 

@@ -22,6 +22,8 @@ import type {RelayTarget, TunnelMode} from '../tunnel/relay-target.js';
 import {TunnelDialer} from '../tunnel/tunnel-dialer.js';
 import {nodeWebSocketFactory} from '../web-socket.js';
 import {clusterServerName} from './bridge-files.js';
+import {BROWSER_API_PREFIX} from './browser-api.js';
+import type {HandedOverCredential} from './handed-over-credential.js';
 
 /** A cluster the bridge serves at `/clusters/<name>/`. */
 export interface ClusterRegistration {
@@ -33,6 +35,11 @@ export interface ClusterRegistration {
    * --debug`), so that the agent's log shows the same id as the CLI and the relay.
    */
   correlationId?: string;
+  /**
+   * For a cluster the console handed over: kubectl's context holds this credential's local
+   * token, swapped here for the user's access token.
+   */
+  handedOver?: HandedOverCredential;
 }
 
 /** What {@link BridgeServer.listen} needs. */
@@ -44,10 +51,16 @@ export interface BridgeServerOptions {
   /** The secret the local control API requires (`Authorization: Bearer …`). */
   controlSecret: string;
   /** Handles `/porthole/v1/…` once the secret has been checked. */
-  control: (request: Http2ServerRequest, response: Http2ServerResponse) => Promise<void>;
+  control: RequestHandler;
+  /** Handles `/porthole/v1/browser/…`, which checks its callers itself (the console page). */
+  browser?: RequestHandler;
+  /** Handles every other path that no cluster owns: the web console's files. */
+  site?: RequestHandler;
   webSocket?: WebSocketFactory;
   log: Logger;
 }
+
+type RequestHandler = (request: Http2ServerRequest, response: Http2ServerResponse) => Promise<void>;
 
 interface ClusterRoute {
   registration: ClusterRegistration;
@@ -220,6 +233,10 @@ export class BridgeServer {
 
   async #onRequest(request: Http2ServerRequest, response: Http2ServerResponse): Promise<void> {
     const url = request.url;
+    if (url.startsWith(BROWSER_API_PREFIX) && this.#options.browser) {
+      await this.#options.browser(request, response);
+      return;
+    }
     if (url.startsWith('/porthole/v1/')) {
       if (!this.#authorizedControl(request)) {
         respondStatus(
@@ -234,6 +251,10 @@ export class BridgeServer {
       return;
     }
     const found = this.#route(url, request.socket);
+    if (!found && this.#options.site && !CLUSTER_PATH.test(url)) {
+      await this.#options.site(request, response);
+      return;
+    }
     if (!found) {
       respondStatus(
         response,
@@ -244,6 +265,11 @@ export class BridgeServer {
       return;
     }
     const {route, path} = found;
+    const exchange = route.registration.handedOver?.exchange(request.headers.authorization);
+    if (exchange?.kind === 'refuse') {
+      respondStatus(response, 401, 'Unauthorized', `porthole bridge: ${exchange.message}`);
+      return;
+    }
     const upstream = httpRequest({
       agent: route.agent,
       method: request.method,
@@ -253,6 +279,7 @@ export class BridgeServer {
           ? {}
           : {[CORRELATION_HEADER]: route.registration.correlationId}),
         ...forwardRequestHeaders(request.headers, false),
+        ...(exchange?.kind === 'forward' ? {authorization: exchange.authorization} : {}),
         host: `porthole-${route.registration.name}`,
       },
     } satisfies ClientRequestArgs);
@@ -304,6 +331,11 @@ export class BridgeServer {
       return;
     }
     const {route, path} = found;
+    const exchange = route.registration.handedOver?.exchange(request.headers.authorization);
+    if (exchange?.kind === 'refuse') {
+      writeRawStatus(socket, 401, 'Unauthorized', `porthole bridge: ${exchange.message}`);
+      return;
+    }
     let tunnel: Duplex;
     try {
       tunnel = await route.dialer.connect();
@@ -318,8 +350,14 @@ export class BridgeServer {
       return;
     }
     const lines = [`${request.method ?? 'GET'} ${path} HTTP/1.1`];
-    for (let i = 0; i + 1 < request.rawHeaders.length; i += 2)
-      lines.push(`${request.rawHeaders[i] ?? ''}: ${request.rawHeaders[i + 1] ?? ''}`);
+    for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+      const name = request.rawHeaders[i] ?? '';
+      const value =
+        exchange?.kind === 'forward' && name.toLowerCase() === 'authorization'
+          ? exchange.authorization
+          : (request.rawHeaders[i + 1] ?? '');
+      lines.push(`${name}: ${value}`);
+    }
     tunnel.write(`${lines.join('\r\n')}\r\n\r\n`);
     if (head.length > 0) tunnel.write(head);
     splice(tunnel, socket);

@@ -1,4 +1,4 @@
-import type {Cluster} from '../control-plane/control-plane-client.js';
+import type {Cluster} from '@porthole/core/control-plane';
 
 /** The table `porthole list` and `show` print for people. */
 export function clusterTable(clusters: readonly Cluster[]): string[][] {

@@ -1,9 +1,10 @@
 import {stringify} from 'yaml';
 
+import type {Cluster} from '@porthole/core/control-plane';
+
 import type {CliContext} from '../command.js';
 import {clusterName} from '../cluster-name.js';
 import {CONTROL_PLANE_OPTIONS, signedInClient} from '../control-plane/signed-in-client.js';
-import type {Cluster} from '../control-plane/control-plane-client.js';
 import {CliUsageError, CliWaitError, ExitCode} from '../errors.js';
 import {parseFlags} from '../flags.js';
 import {kubectl} from '../kubectl.js';

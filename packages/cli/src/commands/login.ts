@@ -1,5 +1,3 @@
-import {spawn} from 'node:child_process';
-
 import type {AuthenticationResult} from '@azure/msal-node';
 import {isEntraAuthority, serverScope} from '@porthole/core/auth';
 
@@ -7,6 +5,7 @@ import type {CliContext} from '../command.js';
 import {CliSignInError, CliUsageError, ExitCode} from '../errors.js';
 import {ControlPlaneClient} from '../control-plane/control-plane-client.js';
 import {parseFlags} from '../flags.js';
+import {openBrowser} from '../open-browser.js';
 import {confidentialClient, publicClient, tokenSubject} from '../sign-in/msal-apps.js';
 import {SignInFiles} from '../sign-in/session-files.js';
 import type {SignInSession} from '../sign-in/session-files.js';
@@ -125,7 +124,11 @@ export async function run(args: readonly string[], context: CliContext): Promise
       } else {
         result = await app.acquireTokenInteractive({
           scopes,
-          openBrowser: (url) => openBrowser(url, context),
+          openBrowser: async (url) => {
+            // Printed as well: there may be no browser here.
+            context.stderr.write(`To sign in, open ${url}\n`);
+            await openBrowser(url, context);
+          },
           successTemplate: '<p>Signed in to Porthole. You can close this window.</p>',
           errorTemplate: '<p>Porthole could not sign you in: {error}</p>',
         });
@@ -185,29 +188,4 @@ async function relaySignIn(
     );
   }
   return metadata.authentication;
-}
-
-/**
- * Opens the sign-in page in the desktop's browser — `$BROWSER` when set (`none` opens nothing) —
- * and prints it for when there is none.
- */
-async function openBrowser(url: string, context: CliContext): Promise<void> {
-  context.stderr.write(`To sign in, open ${url}\n`);
-  const browser = context.env.BROWSER;
-  if (browser === 'none') return;
-  const command =
-    browser ??
-    (process.platform === 'darwin'
-      ? 'open'
-      : process.platform === 'win32'
-        ? 'explorer'
-        : 'xdg-open');
-  await new Promise<void>((resolve) => {
-    const child = spawn(command, [url], {stdio: 'ignore', detached: true});
-    child.once('error', () => resolve()); // No browser here: the printed URL serves.
-    child.once('spawn', () => {
-      child.unref();
-      resolve();
-    });
-  });
 }

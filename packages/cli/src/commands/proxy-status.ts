@@ -34,7 +34,11 @@ export async function run(args: readonly string[], context: CliContext): Promise
         c.server,
         `${c.relay}/$hc/${c.entity}`,
         c.mode,
-        c.hold ? 'a porthole proxy' : 'the bridge (--daemon)',
+        c.registeredBy === 'console'
+          ? 'the console (Use from kubectl)'
+          : c.hold
+            ? 'a porthole proxy'
+            : 'the bridge (--daemon)',
       ]),
     ]),
   );

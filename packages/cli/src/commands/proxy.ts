@@ -247,10 +247,21 @@ export function bridgePort(value: string | undefined): number {
   return port;
 }
 
-/** Starts the bridge in the background (`porthole proxy serve`) and waits until it answers. */
-async function startBridge(port: number, files: BridgeFiles, context: CliContext): Promise<void> {
+/**
+ * Starts the bridge in the background (`porthole proxy serve`) and waits until it answers.
+ *
+ * @param consoleDir the console's files, when not `@porthole/web`'s build
+ */
+export async function startBridge(
+  port: number,
+  files: BridgeFiles,
+  context: CliContext,
+  consoleDir?: string,
+): Promise<void> {
   const log = openSync(files.logPath, 'a', 0o600);
-  const child = spawn(process.execPath, [BIN, 'proxy', 'serve', '--port', String(port)], {
+  const args = [BIN, 'proxy', 'serve', '--port', String(port)];
+  if (consoleDir !== undefined) args.push('--console-dir', consoleDir);
+  const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ['ignore', log, log],
     env: context.env,

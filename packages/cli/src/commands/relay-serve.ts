@@ -1,11 +1,11 @@
 import {once} from 'node:events';
-import {access, mkdir, readFile, writeFile} from 'node:fs/promises';
-import {createRequire} from 'node:module';
-import {dirname, join} from 'node:path';
+import {mkdir, readFile, writeFile} from 'node:fs/promises';
+import {join} from 'node:path';
 
 import type {DevDirectory, DevIdentityProvider} from '@porthole/relay';
 
 import type {CliContext} from '../command.js';
+import {consoleFiles} from '../console-files.js';
 import {dataDir} from '../data-dir.js';
 import {
   CONTROL_PLANE_SERVE_OPTIONS,
@@ -204,40 +204,6 @@ async function startDevIdentity(
   context.stdout.write(`identity provider at ${provider.issuer}\n`);
   context.stdout.write(`identity provider CA: ${caPath}\n`);
   return {provider, directory};
-}
-
-/**
- * The console's files: the directory given (it must hold `index.html`), or `@porthole/web`'s
- * build when it is there; without either the relay serves no console.
- *
- * @throws CliInputError when the directory given has no `index.html`
- */
-async function consoleFiles(given: string | undefined): Promise<string | undefined> {
-  const hasIndex = (dir: string) =>
-    access(join(dir, 'index.html')).then(
-      () => true,
-      () => false,
-    );
-  if (given !== undefined) {
-    if (!(await hasIndex(given))) {
-      throw new CliInputError(
-        `--console-dir ${given} has no index.html: is it the console's build?`,
-      );
-    }
-    return given;
-  }
-  // The console is optional: a checkout has it once @porthole/web is built; the CLI does not
-  // depend on it (the web's tests run the CLI), so it is looked up, not imported.
-  let built: string;
-  try {
-    built = join(
-      dirname(createRequire(import.meta.url).resolve('@porthole/web/package.json')),
-      'dist-app',
-    );
-  } catch {
-    return undefined;
-  }
-  return (await hasIndex(built)) ? built : undefined;
 }
 
 async function readTls(

@@ -9,6 +9,7 @@ import {
   extendedKeyUsage,
   keyIdentifier,
   keyUsage,
+  nameConstraints,
   signCertificate,
   subjectAltName,
   subjectKeyIdentifier,
@@ -17,11 +18,12 @@ import {
   readCertificate,
   readIsCa,
   readKeyUsageBit,
+  readPermittedSubtrees,
   readSubjectKeyIdentifier,
 } from './certificate-reader.js';
 import type {CertificateParts} from './certificate-reader.js';
-import {parseHost} from './host-names.js';
-import type {HostName} from './host-names.js';
+import {formatSubtree, inSubtree, parseHost, subtreeOf} from './host-names.js';
+import type {HostName, HostSubtree} from './host-names.js';
 import {decodePem, encodePem} from './pem.js';
 import {KEY_ALGORITHM, exportSpki, generateKeyPair, privateKeyPem} from './signing-key.js';
 
@@ -56,10 +58,15 @@ const BACKDATE_MS = 5 * 60 * 1000;
 /**
  * A certificate authority that issues TLS certificates for servers and clients: ECDSA P-256
  * keys, signed with ecdsa-with-SHA256, in X.509 v3 certificates that Go, OpenSSL, Node and
- * browsers accept. It runs wherever Web Crypto does (Node, Deno, browsers).
+ * browsers accept. It runs wherever Web Crypto does (Node, Deno, browsers). A CA that people
+ * add to their trust stores should be name-constrained (`permittedHosts`), so that it cannot
+ * vouch for any other site.
  *
  * @example
- *   const ca = await CertificateAuthority.create('porthole-bridge-ca', {validityDays: 365});
+ *   const ca = await CertificateAuthority.create('porthole-bridge-ca', {
+ *     validityDays: 365,
+ *     permittedHosts: ['127.0.0.1', '::1', 'localhost'],
+ *   });
  *   const server = await ca.issue({commonName: 'bridge', hosts: ['127.0.0.1', '::1', 'localhost'], usage: 'server'});
  *   // Persist ca.certPem and ca.keyPem (0600), then later:
  *   const restored = await CertificateAuthority.load(ca.certPem, ca.keyPem);
@@ -74,6 +81,8 @@ export class CertificateAuthority {
   readonly #name: Uint8Array;
   /** The CA certificate's subjectKeyIdentifier, if it has one: every leaf's authorityKeyIdentifier. */
   readonly #keyIdentifier: Uint8Array | undefined;
+  /** The permitted subtrees of its nameConstraints, if it has any: every leaf host is in one. */
+  readonly #permitted: readonly HostSubtree[] | undefined;
 
   private constructor(
     certPem: string,
@@ -81,31 +90,53 @@ export class CertificateAuthority {
     signingKey: CryptoKey,
     name: Uint8Array,
     keyIdentifier: Uint8Array | undefined,
+    permitted: readonly HostSubtree[] | undefined,
   ) {
     this.certPem = certPem;
     this.keyPem = keyPem;
     this.#signingKey = signingKey;
     this.#name = name;
     this.#keyIdentifier = keyIdentifier;
+    this.#permitted = permitted;
+  }
+
+  /**
+   * The hosts the CA may vouch for, as its nameConstraints permit them: DNS names (each with
+   * its subdomains) and addresses (`address/mask` for a range), in the certificate's order;
+   * `undefined` when it has no permitted subtrees, and so may vouch for any host.
+   *
+   * @example
+   *   ca.permittedHosts; // ['127.0.0.1', '::1', 'localhost']
+   */
+  get permittedHosts(): readonly string[] | undefined {
+    return this.#permitted?.map(formatSubtree);
   }
 
   /**
    * Creates a CA with a fresh key and a self-signed certificate: `CN=<commonName>`, basicConstraints
    * `cA TRUE` with pathLenConstraint 0 (it signs leaves only), keyUsage digitalSignature,
-   * keyCertSign and cRLSign.
+   * keyCertSign and cRLSign, and with `permittedHosts` a critical nameConstraints extension.
    *
    * @param commonName the CA certificate's CN
-   * @param options `validityDays`: how long the CA is valid, 7 days unless given
-   * @throws PkiError `ERR_PKI_INVALID_REQUEST` for an empty name or a validity out of range
+   * @param options `validityDays`: how long the CA is valid, 7 days unless given.
+   *   `permittedHosts`: the only hosts the CA may vouch for, as permitted subtrees (RFC 5280
+   *   §4.2.1.10) that TLS clients enforce: a DNS name permits itself and its subdomains
+   *   (`localhost` permits `a.localhost`), an IPv4 or IPv6 address only itself. The list must
+   *   name DNS names and addresses both, since a verifier leaves a name form without permitted
+   *   subtrees unconstrained; a wildcard is refused, the name alone already covers it.
+   * @throws PkiError `ERR_PKI_INVALID_REQUEST` for an empty name, a validity out of range, or
+   *   `permittedHosts` that are not hosts or lack DNS names or addresses
    * @example
    *   const ca = await CertificateAuthority.create('porthole-test-cluster-ca');
+   *   const local = await CertificateAuthority.create('local-ca', {permittedHosts: ['127.0.0.1', '::1', 'localhost']});
    */
   static async create(
     commonName: string,
-    options: {validityDays?: number} = {},
+    options: {validityDays?: number; permittedHosts?: readonly string[]} = {},
   ): Promise<CertificateAuthority> {
     checkName('commonName', commonName);
     const validity = validityPeriod(options.validityDays);
+    const permitted = options.permittedHosts && permittedSubtrees(options.permittedHosts);
     const keys = await generateKeyPair();
     const spki = await exportSpki(keys.publicKey);
     const name = distinguishedName([[OID.commonName, commonName]]);
@@ -120,6 +151,7 @@ export class CertificateAuthority {
         basicConstraints(true),
         keyUsage([KeyUsageBit.digitalSignature, KeyUsageBit.keyCertSign, KeyUsageBit.cRLSign]),
         subjectKeyIdentifier(identifier),
+        ...(permitted ? [nameConstraints(permitted)] : []),
       ],
       signingKey: keys.privateKey,
     });
@@ -129,6 +161,7 @@ export class CertificateAuthority {
       keys.privateKey,
       name,
       identifier,
+      permitted,
     );
   }
 
@@ -137,7 +170,8 @@ export class CertificateAuthority {
    * certificate must be a CA's (basicConstraints `cA TRUE`; keyCertSign if it has a keyUsage)
    * with an ECDSA P-256 key, and the key its PKCS#8 private key. Leaves it issues name the
    * certificate's subject as their issuer byte for byte, and carry its subjectKeyIdentifier as
-   * their authorityKeyIdentifier when it has one.
+   * their authorityKeyIdentifier when it has one. When it has nameConstraints, the dNSName and
+   * iPAddress subtrees they permit limit the hosts of its leaves as they do for a created CA.
    *
    * The validity period is not checked: a leaf issued under an expired CA will not verify.
    *
@@ -159,6 +193,7 @@ export class CertificateAuthority {
     }
     let parts: CertificateParts;
     let keyId: Uint8Array | undefined;
+    let permitted: HostSubtree[] | undefined;
     try {
       parts = readCertificate(certificate);
       const constraints = parts.extensions.get(OID.basicConstraints);
@@ -174,6 +209,8 @@ export class CertificateAuthority {
       if (parts.subjectRdnCount === 0) throw loadError('the certificate has an empty subject');
       const identifier = parts.extensions.get(OID.subjectKeyIdentifier);
       keyId = identifier && readSubjectKeyIdentifier(identifier.value);
+      const names = parts.extensions.get(OID.nameConstraints);
+      permitted = names && readConstraints(names.value);
     } catch (error) {
       if (error instanceof PkiError) throw error;
       throw loadError('the certificate is not a DER X.509 certificate', error);
@@ -200,6 +237,7 @@ export class CertificateAuthority {
       signingKey,
       parts.subject,
       keyId,
+      permitted,
     );
   }
 
@@ -210,7 +248,8 @@ export class CertificateAuthority {
    *
    * @param request whom the certificate names and what it is for
    * @throws PkiError `ERR_PKI_INVALID_REQUEST` for a host that is neither a DNS name nor an
-   *   IP address, an empty name or a validity out of range
+   *   IP address or that the CA's name constraints do not permit, an empty name or a validity
+   *   out of range
    * @example
    *   const admin = await ca.issue({commonName: 'jane', organizations: ['system:masters'], usage: 'client'});
    */
@@ -218,7 +257,7 @@ export class CertificateAuthority {
     const organizations = request.organizations ?? [];
     checkName('commonName', request.commonName);
     for (const organization of organizations) checkName('organization', organization);
-    const hosts = (request.hosts ?? []).map(hostName);
+    const hosts = (request.hosts ?? []).map((host) => this.#permittedHost(host));
     const validity = validityPeriod(request.validityDays);
     const keys = await generateKeyPair();
     const spki = await exportSpki(keys.publicKey);
@@ -246,6 +285,19 @@ export class CertificateAuthority {
       keyPem: await privateKeyPem(keys.privateKey),
     };
   }
+
+  /** A leaf host, when it is in one of the CA's permitted subtrees (if it has any). */
+  #permittedHost(host: string): HostName {
+    const name = hostName('host', host);
+    const permitted = this.#permitted;
+    if (permitted && !permitted.some((subtree) => inSubtree(name, subtree))) {
+      const allowed = permitted.map(formatSubtree).join(', ') || 'none';
+      throw new PkiError(
+        `Invalid certificate request: host ${JSON.stringify(host)} is outside the CA's name constraints (permitted: ${allowed})`,
+      );
+    }
+    return name;
+  }
 }
 
 function purposes(usage: CertificateRequest['usage']): string[] {
@@ -261,12 +313,41 @@ function purposes(usage: CertificateRequest['usage']): string[] {
   }
 }
 
-function hostName(host: string): HostName {
+function hostName(field: string, host: string): HostName {
   const parsed = parseHost(host);
   if (typeof parsed === 'string') {
-    throw new PkiError(`Invalid certificate request: host ${JSON.stringify(host)} ${parsed}`);
+    throw new PkiError(`Invalid certificate request: ${field} ${JSON.stringify(host)} ${parsed}`);
   }
   return parsed;
+}
+
+/** The subtrees of `create`'s `permittedHosts`, refused unless they constrain both name forms. */
+function permittedSubtrees(hosts: readonly string[]): HostSubtree[] {
+  const subtrees = hosts.map((host) => {
+    const name = hostName('permitted host', host);
+    if (name.type === 'dns' && name.name.startsWith('*.')) {
+      throw new PkiError(
+        `Invalid certificate request: permitted host ${JSON.stringify(host)} is a wildcard; the name after "*." permits its subdomains already`,
+      );
+    }
+    return subtreeOf(name);
+  });
+  // RFC 5280 §4.2.1.10: a name form without permitted subtrees is not constrained at all.
+  if (!subtrees.some(({type}) => type === 'dns') || !subtrees.some(({type}) => type === 'ip')) {
+    throw new PkiError(
+      'Invalid certificate request: permittedHosts must name both DNS names and IP addresses, or the form left out would be unconstrained',
+    );
+  }
+  return subtrees;
+}
+
+/** The permitted subtrees of a loaded CA's nameConstraints. */
+function readConstraints(value: Uint8Array<ArrayBuffer>): HostSubtree[] | undefined {
+  try {
+    return readPermittedSubtrees(value);
+  } catch (error) {
+    throw loadError('the certificate has name constraints that cannot be read', error);
+  }
 }
 
 function checkName(field: string, value: string): void {

@@ -4,6 +4,7 @@
 import {DerDecodeError, decodeObjectIdentifier, readChildren, readDer} from './der-reader.js';
 import type {DerElement} from './der-reader.js';
 import {Tag} from './der.js';
+import type {HostSubtree} from './host-names.js';
 
 /** The parts of a certificate that issuing under it needs. */
 export interface CertificateParts {
@@ -83,6 +84,44 @@ export function readKeyUsageBit(value: Uint8Array<ArrayBuffer>, bit: number): bo
  */
 export function readSubjectKeyIdentifier(value: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   return expect(readDer(value), Tag.OCTET_STRING, 'SubjectKeyIdentifier').content;
+}
+
+/**
+ * The permitted subtrees of a nameConstraints value (RFC 5280 §4.2.1.10) in the two name forms
+ * our certificates name hosts with, `dNSName [2]` and `iPAddress [7]` (the address, then its
+ * mask). Subtrees of other forms and the excludedSubtrees are left out: no host is checked
+ * against them.
+ *
+ * @returns `undefined` when the value has no permittedSubtrees
+ * @throws DerDecodeError when the value is not a NameConstraints, or an iPAddress is neither 8
+ *   nor 32 octets
+ */
+export function readPermittedSubtrees(value: Uint8Array<ArrayBuffer>): HostSubtree[] | undefined {
+  const PERMITTED = Tag.CONTEXT | Tag.CONSTRUCTED | 0;
+  const fields = children(readDer(value), Tag.SEQUENCE, 'NameConstraints');
+  const permitted = fields.find((field) => field.tag === PERMITTED);
+  if (permitted === undefined) return undefined;
+  const subtrees: HostSubtree[] = [];
+  for (const entry of children(permitted, PERMITTED, 'permittedSubtrees')) {
+    const [base] = children(entry, Tag.SEQUENCE, 'GeneralSubtree');
+    if (base === undefined) throw new DerDecodeError('GeneralSubtree base is missing');
+    if (base.tag === (Tag.CONTEXT | 2)) {
+      subtrees.push({type: 'dns', name: new TextDecoder().decode(base.content)});
+    } else if (base.tag === (Tag.CONTEXT | 7)) {
+      const half = base.content.length / 2;
+      if (half !== 4 && half !== 16) {
+        throw new DerDecodeError(
+          `iPAddress constraint has ${base.content.length} octets, not 8 or 32`,
+        );
+      }
+      subtrees.push({
+        type: 'ip',
+        octets: base.content.slice(0, half),
+        mask: base.content.slice(half),
+      });
+    }
+  }
+  return subtrees;
 }
 
 function expect(element: DerElement | undefined, tag: number, what: string): DerElement {

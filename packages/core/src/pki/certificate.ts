@@ -1,8 +1,10 @@
 // X.509 v3 certificates (RFC 5280 §4), encoded and signed. Internal: never exported from a
 // package entry point; CertificateAuthority decides what goes in them.
 import {
+  Tag,
   bitString,
   boolean,
+  concat,
   explicit,
   ia5Octets,
   implicit,
@@ -13,10 +15,11 @@ import {
   sequence,
   setOf,
   time,
+  tlv,
   utf8String,
 } from './der.js';
 import {readChildren, readDer} from './der-reader.js';
-import type {HostName} from './host-names.js';
+import type {HostName, HostSubtree} from './host-names.js';
 
 /** The object identifiers a certificate of ours names. */
 export const OID = {
@@ -27,6 +30,7 @@ export const OID = {
   keyUsage: '2.5.29.15',
   subjectAltName: '2.5.29.17',
   basicConstraints: '2.5.29.19',
+  nameConstraints: '2.5.29.30',
   authorityKeyIdentifier: '2.5.29.35',
   extKeyUsage: '2.5.29.37',
   serverAuth: '1.3.6.1.5.5.7.3.1',
@@ -155,6 +159,27 @@ export function subjectAltName(hosts: readonly HostName[]): Uint8Array {
     host.type === 'dns' ? implicit(2, ia5Octets(host.name)) : implicit(7, host.octets),
   );
   return extension(OID.subjectAltName, false, sequence(...names));
+}
+
+/**
+ * nameConstraints, critical as RFC 5280 §4.2.1.10 requires, with only `permittedSubtrees [0]`:
+ * each GeneralSubtree holds just its base (`minimum` is its DEFAULT 0 and `maximum` absent, as
+ * the section asks), a `dNSName [2]`, or an `iPAddress [7]` of the address then the mask (8
+ * octets for IPv4, 32 for IPv6). The module's tags are IMPLICIT (RFC 5280 Appendix A.2), so
+ * `[0]` replaces the SEQUENCE OF's own tag.
+ *
+ * @param permitted at least one subtree (GeneralSubtrees is `SIZE (1..MAX)`)
+ */
+export function nameConstraints(permitted: readonly HostSubtree[]): Uint8Array {
+  const subtrees = permitted.map((subtree) =>
+    sequence(
+      subtree.type === 'dns'
+        ? implicit(2, ia5Octets(subtree.name))
+        : implicit(7, concat(subtree.octets, subtree.mask)),
+    ),
+  );
+  const value = sequence(tlv(Tag.CONTEXT | Tag.CONSTRUCTED | 0, concat(...subtrees)));
+  return extension(OID.nameConstraints, true, value);
 }
 
 /** subjectKeyIdentifier (RFC 5280 §4.2.1.2). */

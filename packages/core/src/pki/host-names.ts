@@ -1,5 +1,6 @@
 // Hosts for a certificate's subjectAltName: which GeneralName each one becomes (RFC 5280
-// §4.2.1.6). Internal: never exported from a package entry point.
+// §4.2.1.6), and which of a CA's permitted subtrees (§4.2.1.10) holds it. Internal: never
+// exported from a package entry point.
 
 /** A host as a GeneralName: `dNSName [2]` (IA5String) or `iPAddress [7]` (4 or 16 octets). */
 export type HostName = {type: 'dns'; name: string} | {type: 'ip'; octets: Uint8Array};
@@ -86,4 +87,77 @@ function isDnsName(name: string): boolean {
   return labels.every(
     (label, i) => LABEL.test(label) || (i === 0 && label === '*' && labels.length > 1),
   );
+}
+
+/**
+ * A permitted subtree of a CA's NameConstraints (RFC 5280 §4.2.1.10), in the two name forms a
+ * certificate of ours names hosts with: a DNS name, which also covers every name made by adding
+ * labels on its left, or an address range, `octets` under `mask` (both 4 or both 16 octets).
+ */
+export type HostSubtree =
+  {type: 'dns'; name: string} | {type: 'ip'; octets: Uint8Array; mask: Uint8Array};
+
+/** The subtree of exactly one host: a DNS name with its subdomains, or one address (all-ones mask). */
+export function subtreeOf(host: HostName): HostSubtree {
+  return host.type === 'dns'
+    ? host
+    : {type: 'ip', octets: host.octets, mask: new Uint8Array(host.octets.length).fill(0xff)};
+}
+
+/**
+ * Whether a host falls in a subtree as RFC 5280 §4.2.1.10 matches them: a DNS name (compared
+ * without regard to case) when it is the subtree's name or ends with `.` and that name — so a
+ * `*.` wildcard falls in the subtree of the name it is a wildcard of, or of a parent; an address
+ * when it is as long as the subtree's and equal to it under the mask.
+ */
+export function inSubtree(host: HostName, subtree: HostSubtree): boolean {
+  if (host.type === 'dns') {
+    if (subtree.type !== 'dns') return false;
+    const name = host.name.toLowerCase();
+    const base = subtree.name.toLowerCase();
+    return name === base || name.endsWith(`.${base}`);
+  }
+  if (subtree.type !== 'ip') return false;
+  const {octets, mask} = subtree;
+  return (
+    host.octets.length === octets.length &&
+    host.octets.every(
+      (octet, i) => (octet & (mask[i] ?? 0)) === ((octets[i] ?? 0) & (mask[i] ?? 0)),
+    )
+  );
+}
+
+/**
+ * A subtree as text: the DNS name, or the address, followed by `/` and the mask when it covers
+ * more than one address (OpenSSL's form: `10.0.0.0/255.0.0.0`).
+ */
+export function formatSubtree(subtree: HostSubtree): string {
+  if (subtree.type === 'dns') return subtree.name;
+  const address = formatAddress(subtree.octets);
+  return subtree.mask.every((octet) => octet === 0xff)
+    ? address
+    : `${address}/${formatAddress(subtree.mask)}`;
+}
+
+/**
+ * An IPv4 address in dotted-decimal form, or an IPv6 address as RFC 5952 §4 writes it:
+ * lowercase hex groups without leading zeros, the longest run of two or more zero groups (the
+ * first of equal runs) shortened to `::`.
+ */
+function formatAddress(octets: Uint8Array): string {
+  if (octets.length === 4) return octets.join('.');
+  const groups = Array.from(
+    {length: 8},
+    (_, i) => ((octets[2 * i] ?? 0) << 8) | (octets[2 * i + 1] ?? 0),
+  );
+  let best = {start: -1, length: 1};
+  for (let start = 0; start < 8;) {
+    let end = start;
+    while (end < 8 && groups[end] === 0) end++;
+    if (end - start > best.length) best = {start, length: end - start};
+    start = end + 1;
+  }
+  const hex = (part: number[]) => part.map((group) => group.toString(16)).join(':');
+  if (best.start < 0) return hex(groups);
+  return `${hex(groups.slice(0, best.start))}::${hex(groups.slice(best.start + best.length))}`;
 }

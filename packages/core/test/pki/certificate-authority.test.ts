@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 
 import {CertificateAuthority, generateSigningKey} from '../../src/index.js';
 import type {CertifiedKey} from '../../src/index.js';
-import {extension, keyUsage, signCertificate} from '../../src/pki/certificate.js';
+import {extension, keyUsage} from '../../src/pki/certificate.js';
 import {
   Tag,
   boolean,
@@ -21,6 +21,7 @@ import {
   keyMatches,
   parseCertificate,
   pemBody,
+  selfSignedCa,
   toHex,
   verifySignature,
 } from './helpers.js';
@@ -321,11 +322,6 @@ describe('CertificateAuthority#issue', () => {
  * no subjectKeyIdentifier. Its subject must reach the leaves' issuer byte for byte.
  */
 async function foreignCa(options: {keyUsage?: readonly number[]; curve?: string} = {}) {
-  const keys = await crypto.subtle.generateKey(
-    {name: 'ECDSA', namedCurve: options.curve ?? 'P-256'},
-    true,
-    ['sign', 'verify'],
-  );
   const printable = (text: string) => tlv(Tag.PRINTABLE_STRING, new TextEncoder().encode(text));
   const attribute = (oid: string, value: Uint8Array) => sequence(objectIdentifier(oid), value);
   const name = sequence(
@@ -335,23 +331,7 @@ async function foreignCa(options: {keyUsage?: readonly number[]; curve?: string}
   );
   const extensions = [extension(OID.basicConstraints, true, sequence(boolean(true)))];
   if (options.keyUsage) extensions.push(keyUsage(options.keyUsage));
-  const certificate = await signCertificate({
-    issuer: name,
-    subject: name,
-    subjectPublicKeyInfo: new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey)),
-    notBefore: new Date(Date.now() - DAY_MS),
-    notAfter: new Date(Date.now() + DAY_MS),
-    extensions,
-    signingKey: keys.privateKey,
-  });
-  return {
-    certPem: encodePem('CERTIFICATE', certificate),
-    keyPem: encodePem(
-      'PRIVATE KEY',
-      new Uint8Array(await crypto.subtle.exportKey('pkcs8', keys.privateKey)),
-    ),
-    name,
-  };
+  return {...(await selfSignedCa(name, extensions, options.curve)), name};
 }
 
 describe('CertificateAuthority.load', () => {

@@ -1,8 +1,46 @@
 // Shared by the PKI tests: hex fixtures, and a certificate reader that checks with Web Crypto
 // only, so that the same tests run on Node and Deno.
+import {signCertificate} from '../../src/pki/certificate.js';
 import {readChildren, readDer} from '../../src/pki/der-reader.js';
 import type {DerElement} from '../../src/pki/der-reader.js';
 import {decodeObjectIdentifier} from '../../src/pki/der-reader.js';
+import {encodePem} from '../../src/pki/pem.js';
+
+/**
+ * A CA certificate made by hand, for what `CertificateAuthority.create` never makes (a foreign
+ * CA's Name, odd extensions): self-signed with a fresh ECDSA key, valid from a day before now to
+ * a day after.
+ *
+ * @param name the subject and issuer Name, DER
+ * @param extensions the extensions, DER each
+ */
+export async function selfSignedCa(
+  name: Uint8Array,
+  extensions: Uint8Array[],
+  curve = 'P-256',
+): Promise<{certPem: string; keyPem: string}> {
+  const keys = await crypto.subtle.generateKey({name: 'ECDSA', namedCurve: curve}, true, [
+    'sign',
+    'verify',
+  ]);
+  const day = 24 * 60 * 60 * 1000;
+  const certificate = await signCertificate({
+    issuer: name,
+    subject: name,
+    subjectPublicKeyInfo: new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey)),
+    notBefore: new Date(Date.now() - day),
+    notAfter: new Date(Date.now() + day),
+    extensions,
+    signingKey: keys.privateKey,
+  });
+  return {
+    certPem: encodePem('CERTIFICATE', certificate),
+    keyPem: encodePem(
+      'PRIVATE KEY',
+      new Uint8Array(await crypto.subtle.exportKey('pkcs8', keys.privateKey)),
+    ),
+  };
+}
 
 /** Bytes from hex written with any spacing: `hex('30 03 01 01 ff')`. */
 export function hex(text: string): Uint8Array<ArrayBuffer> {

@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest';
 
-import {parseHost} from '../../src/pki/host-names.js';
-import {toHex} from './helpers.js';
+import {formatSubtree, inSubtree, parseHost, subtreeOf} from '../../src/pki/host-names.js';
+import type {HostName, HostSubtree} from '../../src/pki/host-names.js';
+import {hex, toHex} from './helpers.js';
 
 function describeHost(host: string): string {
   const parsed = parseHost(host);
@@ -83,5 +84,73 @@ describe('parseHost', () => {
     [`${'a.'.repeat(127)}ab`, 'is not a DNS name or an IP address'],
   ])('refuses %s: it %s', (host, reason) => {
     expect(describeHost(host)).toBe(reason);
+  });
+});
+
+function host(text: string): HostName {
+  const parsed = parseHost(text);
+  if (typeof parsed === 'string') throw new Error(`${text} ${parsed}`);
+  return parsed;
+}
+
+describe('inSubtree', () => {
+  // RFC 5280 §4.2.1.10: a DNS name and any name with labels added on its left; case does not matter.
+  it.each([
+    ['localhost', 'localhost', true],
+    ['a.localhost', 'localhost', true],
+    ['LocalHost', 'localhost', true],
+    ['x.y.bridge.porthole.internal', 'bridge.porthole.internal', true],
+    ['*.bridge.porthole.internal', 'bridge.porthole.internal', true],
+    ['evilbridge.porthole.internal', 'bridge.porthole.internal', false],
+    ['porthole.internal', 'bridge.porthole.internal', false],
+    ['*.porthole.internal', 'bridge.porthole.internal', false],
+    ['localhost.example', 'localhost', false],
+    ['127.0.0.1', 'localhost', false],
+    ['127.0.0.1', '127.0.0.1', true],
+    ['127.0.0.2', '127.0.0.1', false],
+    ['::1', '::1', true],
+    ['::1', '127.0.0.1', false],
+    ['::ffff:127.0.0.1', '127.0.0.1', false],
+    ['localhost', '::1', false],
+  ])('%s in the subtree of %s: %s', (name, base, expected) => {
+    expect(inSubtree(host(name), subtreeOf(host(base)))).toBe(expected);
+  });
+
+  it('matches an address against a range under its mask', () => {
+    const range: HostSubtree = {type: 'ip', octets: hex('0a000000'), mask: hex('ff000000')};
+    expect(inSubtree(host('10.255.0.1'), range)).toBe(true);
+    expect(inSubtree(host('11.0.0.1'), range)).toBe(false);
+    expect(inSubtree(host('::a00:1'), range)).toBe(false);
+  });
+});
+
+describe('formatSubtree', () => {
+  // RFC 5952 §4: lowercase, no leading zeros, the longest run of two or more zero groups as ::.
+  it.each([
+    ['127.0.0.1', '127.0.0.1'],
+    ['localhost', 'localhost'],
+    ['0:0:0:0:0:0:0:1', '::1'],
+    ['::', '::'],
+    ['2001:DB8:0:0:8:800:200C:417A', '2001:db8::8:800:200c:417a'],
+    ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'],
+    ['2001:0:0:1:0:0:0:1', '2001:0:0:1::1'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+    ['1:0:0:0:0:0:0:0', '1::'],
+    ['::ffff:192.0.2.1', '::ffff:c000:201'],
+  ])('writes %s as %s', (text, expected) => {
+    expect(formatSubtree(subtreeOf(host(text)))).toBe(expected);
+  });
+
+  it('writes a range as address/mask', () => {
+    expect(formatSubtree({type: 'ip', octets: hex('0a000000'), mask: hex('ff000000')})).toBe(
+      '10.0.0.0/255.0.0.0',
+    );
+    expect(
+      formatSubtree({
+        type: 'ip',
+        octets: hex('20010db8' + '00'.repeat(12)),
+        mask: hex('ff'.repeat(4) + '00'.repeat(12)),
+      }),
+    ).toBe('2001:db8::/ffff:ffff::');
   });
 });

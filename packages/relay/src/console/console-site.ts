@@ -1,12 +1,8 @@
 import {readFile, stat} from 'node:fs/promises';
-import type {IncomingMessage, ServerResponse} from 'node:http';
+import type {IncomingHttpHeaders, OutgoingHttpHeaders} from 'node:http';
 import {extname, join, normalize, resolve, sep} from 'node:path';
 
-/** What the console is told at start (`/console/config.json`). */
-export interface ConsoleConfig {
-  relay: string;
-  authentication: {authority: string; tenantId: string; serverApp: string; clientId: string} | null;
-}
+import type {ConsoleSettings} from '@porthole/core/control-plane';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -25,50 +21,77 @@ const TYPES: Record<string, string> = {
 /** Where the console lives on the relay. */
 export const CONSOLE_PATH = '/console/';
 
+/** A request as the site reads it: HTTP/1.1's or HTTP/2's (the bridge serves both). */
+export interface SiteRequest {
+  method?: string | undefined;
+  url?: string | undefined;
+  headers: IncomingHttpHeaders;
+}
+
+/** A response as the site writes it. */
+export interface SiteResponse {
+  writeHead(status: number, headers: OutgoingHttpHeaders): SiteResponse;
+  end(body: Buffer | string): unknown;
+}
+
 /**
- * The web console's files under `/console/`: the built app from a directory, its
- * `config.json` made per request (the relay's URL as the browser reached it, and how to sign
- * in), client-side routes answered with `index.html`. Pages may run only the app's own
- * scripts, talk only to the relay and the identity provider, and are framed only by the console
- * itself (MSAL's silent renewal).
+ * The web console's files under a path — `/console/` on the relay, `/` on the bridge: the
+ * built app from a directory, its `config.json` made per request (the relay's URL and how to
+ * sign in), client-side routes answered with `index.html`. Pages may run only the app's own
+ * scripts, talk only to their own origin, the relay and the identity provider, and are framed
+ * only by the console itself (MSAL's silent renewal).
  */
 export class ConsoleSite {
-  readonly #dir: string;
-  readonly #config: (request: IncomingMessage) => ConsoleConfig;
+  readonly #dir: string | undefined;
+  readonly #path: string;
   readonly #corsOrigins: readonly string[];
 
   /**
-   * @param corsOrigins portals on other sites that may load the components' script and the
+   * @param dir the built console (`@porthole/web`'s `dist-app`); without it only `config.json`
+   *   is served, for portals that load the components from their own site
+   * @param options `path`: where the console is mounted, ending in `/` (default `/console/`);
+   *   `corsOrigins`: portals on other sites that may load the components' script and the
    *   config (a module script from another origin needs CORS)
    */
   constructor(
-    dir: string,
-    config: (request: IncomingMessage) => ConsoleConfig,
-    corsOrigins: readonly string[] = [],
+    dir: string | undefined,
+    options: {path?: string; corsOrigins?: readonly string[]} = {},
   ) {
     // Absolute, without a trailing separator: the containment check below depends on it.
-    this.#dir = resolve(dir);
-    this.#config = config;
-    this.#corsOrigins = corsOrigins;
+    this.#dir = dir === undefined ? undefined : resolve(dir);
+    this.#path = options.path ?? CONSOLE_PATH;
+    this.#corsOrigins = options.corsOrigins ?? [];
   }
 
-  /** Whether a path is the console's. */
+  /** Whether a path is the relay's console's. */
   static owns(path: string): boolean {
     return path === '/console' || path.startsWith(CONSOLE_PATH);
   }
 
-  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /**
+   * Answers a request for a path under the mount path.
+   *
+   * @param config what the page is told in `config.json`, and what its CSP lets it reach
+   */
+  async handle(
+    request: SiteRequest,
+    response: SiteResponse,
+    config: ConsoleSettings,
+  ): Promise<void> {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, {allow: 'GET, HEAD', 'content-type': 'text/plain'}).end('GET only\n');
       return;
     }
-    if (path === '/console') {
-      response.writeHead(301, {location: CONSOLE_PATH}).end();
+    if (`${path}/` === this.#path) {
+      response.writeHead(301, {location: this.#path}).end('');
       return;
     }
-    const config = this.#config(request);
-    if (path === `${CONSOLE_PATH}config.json`) {
+    if (!path.startsWith(this.#path)) {
+      response.writeHead(404, {'content-type': 'text/plain'}).end('Not found\n');
+      return;
+    }
+    if (path === `${this.#path}config.json`) {
       this.#send(
         request,
         response,
@@ -82,17 +105,22 @@ export class ConsoleSite {
       );
       return;
     }
+    const dir = this.#dir;
+    if (dir === undefined) {
+      response.writeHead(404, {'content-type': 'text/plain'}).end('No console is served here\n');
+      return;
+    }
     let relative: string;
     try {
-      relative = decodeURIComponent(path.slice(CONSOLE_PATH.length)) || 'index.html';
+      relative = decodeURIComponent(path.slice(this.#path.length)) || 'index.html';
     } catch {
       response.writeHead(400, {'content-type': 'text/plain'}).end('Bad path\n');
       return;
     }
     // Client-side routes (no extension) are the app's.
     if (extname(relative) === '') relative = 'index.html';
-    const file = normalize(join(this.#dir, relative));
-    if (!file.startsWith(this.#dir + sep) || relative.includes('\0')) {
+    const file = normalize(join(dir, relative));
+    if (!file.startsWith(dir + sep) || relative.includes('\0')) {
       response.writeHead(404, {'content-type': 'text/plain'}).end('Not found\n');
       return;
     }
@@ -119,7 +147,7 @@ export class ConsoleSite {
     );
   }
 
-  #cors(request: IncomingMessage): Record<string, string> {
+  #cors(request: SiteRequest): Record<string, string> {
     const origin = request.headers.origin;
     return origin !== undefined && this.#corsOrigins.includes(origin)
       ? {'access-control-allow-origin': origin, vary: 'Origin'}
@@ -127,13 +155,13 @@ export class ConsoleSite {
   }
 
   #send(
-    request: IncomingMessage,
-    response: ServerResponse,
+    request: SiteRequest,
+    response: SiteResponse,
     status: number,
     type: string,
     body: Buffer,
     headers: Record<string, string>,
-    config: ConsoleConfig,
+    config: ConsoleSettings,
   ): void {
     const authority = config.authentication ? new URL(config.authentication.authority).origin : '';
     const relay = new URL(config.relay);
@@ -159,6 +187,6 @@ export class ConsoleSite {
       ...this.#cors(request),
       ...headers,
     });
-    response.end(request.method === 'HEAD' ? undefined : body);
+    response.end(request.method === 'HEAD' ? '' : body);
   }
 }

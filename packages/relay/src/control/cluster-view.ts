@@ -1,3 +1,5 @@
+import type {Cluster, ConnectivityStatus, RoleAssignment} from '@porthole/core/control-plane';
+
 import type {AuthorizationRule} from '../store/entity-store.js';
 import type {ClusterRecord, RoleAssignmentRecord} from '../store/relay-store.js';
 
@@ -5,25 +7,6 @@ import type {ClusterRecord, RoleAssignmentRecord} from '../store/relay-store.js'
 export const AGENT_RULE = 'porthole-agent';
 /** The rule on `clusters/<name>` the relay signs sender tokens with (Send); never handed out. */
 export const SENDER_RULE = 'porthole-sender';
-
-/** Whether an agent reaches the relay, as `porthole show` tells it (Arc's `connectivityStatus`). */
-export type ConnectivityStatus = 'Connecting' | 'Connected' | 'Offline' | 'Expired';
-
-/** A cluster as the API answers it (the `Cluster` schema). */
-export interface ClusterView {
-  name: string;
-  id: string;
-  hybridConnection: string;
-  createdAt: string;
-  createdBy: string;
-  connectivityStatus: ConnectivityStatus;
-  agentVersion: string | null;
-  kubernetesVersion: string | null;
-  totalNodeCount: number | null;
-  lastConnectivityTime: string | null;
-  agentErrors: string[];
-  agentCredentialExpiresAt: string | null;
-}
 
 /**
  * The status of a cluster now: Expired once its agent credential lapsed (the agent can no
@@ -47,7 +30,7 @@ export function clusterView(
   agentRule: AuthorizationRule | undefined,
   now: number,
   offlineAfterMs: number,
-): ClusterView {
+): Cluster {
   return {
     name: cluster.name,
     id: cluster.id,
@@ -79,5 +62,5 @@ export function roleAssignmentView(assignment: RoleAssignmentRecord) {
         : `clusters/${assignment.cluster}/namespaces/${assignment.namespace}`,
     createdAt: assignment.createdAt,
     createdBy: assignment.createdBy,
-  };
+  } satisfies RoleAssignment;
 }

@@ -33,7 +33,8 @@ export interface ControlPlaneOptions {
   };
   /**
    * Origins of pages on other sites (internal portals) that may call the API from a browser:
-   * answered with CORS headers. The console itself is on the relay's own origin.
+   * answered with CORS headers. The console itself is on the relay's own origin, and the
+   * consoles local bridges serve (https on a loopback address, any port) are always answered.
    */
   corsOrigins?: readonly string[];
   /** The relay's URL as clients and agents reach it. Default: the scheme and `Host` of each request. */

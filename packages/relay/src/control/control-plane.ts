@@ -2,6 +2,7 @@ import {randomBytes, randomUUID} from 'node:crypto';
 import type {IncomingMessage, ServerResponse} from 'node:http';
 
 import type {RoleAssignment} from '@porthole/core/auth';
+import type {ConsoleSettings} from '@porthole/core/control-plane';
 import {createSasToken} from '@porthole/core/protocol';
 
 import type {SasAuthorizer} from '../auth/sas-authorizer.js';
@@ -18,7 +19,6 @@ import {ControlError, toControlError} from './control-error.js';
 import {proxyKubeconfig} from './proxy-kubeconfig.js';
 import {DEFAULT_CONTROL_PLANE_LIMITS} from './control-options.js';
 import type {ControlPlaneLimits, ControlPlaneOptions} from './control-options.js';
-import type {ConsoleConfig} from '../console/console-site.js';
 import {OPENAPI_DOCUMENT} from './openapi.js';
 import {
   parseCredentialRequest,
@@ -140,7 +140,10 @@ export class ControlPlane {
     };
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const origin = request.headers.origin;
-    if (origin !== undefined && this.#options.corsOrigins?.includes(origin)) {
+    if (
+      origin !== undefined &&
+      (this.#options.corsOrigins?.includes(origin) || isBridgeConsoleOrigin(origin))
+    ) {
       response.setHeader('access-control-allow-origin', origin);
       response.setHeader('access-control-expose-headers', CORRELATION_HEADER);
       response.setHeader('vary', 'Origin');
@@ -223,7 +226,7 @@ export class ControlPlane {
   }
 
   /** What the web console is told at start: this relay, and its sign-in with the console's client. */
-  consoleConfig(request: IncomingMessage): ConsoleConfig {
+  consoleConfig(request: IncomingMessage): ConsoleSettings {
     const signIn = this.#options.signIn;
     return {
       relay: this.#relayUrl(request),
@@ -591,4 +594,19 @@ export class ControlPlane {
 
 function newKey(): string {
   return randomBytes(32).toString('base64');
+}
+
+/**
+ * Whether a page is the console a local bridge serves (`porthole console`): an https origin on
+ * a loopback address, any port (`porthole proxy --port`). The API takes bearer tokens only,
+ * never cookies, so answering such a page grants it nothing it does not hold already.
+ */
+function isBridgeConsoleOrigin(origin: string): boolean {
+  const url = URL.parse(origin);
+  return (
+    url !== null &&
+    url.protocol === 'https:' &&
+    ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) &&
+    url.origin === origin
+  );
 }

@@ -26,10 +26,12 @@ export async function ensureDevDirectory(path: string): Promise<DevDirectory> {
         {
           name: 'porthole-console',
           clientId: randomUUID(),
-          // Loopback: any port (RFC 8252 §7.3), the relay's or the bridge's.
+          // Loopback: any port (RFC 8252 §7.3), the relay's console or the bridge's.
           redirectUris: [
             'http://127.0.0.1/console/redirect.html',
             'http://localhost/console/redirect.html',
+            'https://127.0.0.1/redirect.html',
+            'https://localhost/redirect.html',
           ],
         },
       ],

@@ -185,6 +185,7 @@ export function createOidcProvider(setup: ProviderSetup): Provider {
       error: errorCode(err),
     });
   });
+  allowLoopbackPorts(provider);
   return provider;
 }
 
@@ -273,10 +274,39 @@ function withLoopbackSlash(uri: string): string[] {
 }
 
 /**
- * `native` lets loopback redirect URIs match on any port (RFC 8252 §7.3), which MSAL's
- * interactive flow and a console on a random port need; oidc-provider allows it `http:` only on
- * loopback hosts and no `https:` loopback, so anything else is `web`.
+ * `native` where oidc-provider allows it (`http:` only on loopback hosts, no `https:` loopback);
+ * anything else is `web`. Loopback redirect URIs match on any port either way
+ * ({@link allowLoopbackPorts}).
  */
+/**
+ * Loopback redirect URIs match on any port (RFC 8252 §7.3), `https:` ones too: MSAL's
+ * interactive flow listens on a random port, and the console may be served by a relay or by a
+ * local bridge (`https://127.0.0.1:<port>/redirect.html`) on any port. oidc-provider does this
+ * for `native` clients' `http:` URIs only, so the check is widened on its client model.
+ */
+function allowLoopbackPorts(provider: Provider): void {
+  const prototype = provider.Client.prototype as {
+    redirectUriAllowed: (this: Client, value: string) => boolean;
+  };
+  const exact = prototype.redirectUriAllowed;
+  prototype.redirectUriAllowed = function (this: Client, value: string): boolean {
+    return (
+      exact.call(this, value) ||
+      (this.redirectUris ?? []).some((registered) => sameButPort(registered, value))
+    );
+  };
+}
+
+/** Whether two loopback URIs differ in their port at most. */
+function sameButPort(registered: string, value: string): boolean {
+  const a = URL.parse(registered);
+  const b = URL.parse(value);
+  if (a === null || b === null || !LOOPBACK_HOSTS.has(a.hostname)) return false;
+  a.port = '';
+  b.port = '';
+  return a.href === b.href;
+}
+
 function applicationType(redirectUris: readonly string[]): 'native' | 'web' {
   const native = redirectUris.every((uri) => {
     const {protocol, hostname} = new URL(uri);
@@ -299,7 +329,6 @@ function corsAllowed(origin: string, client: Client): boolean {
       const to = new URL(uri);
       if (to.origin === from.origin) return true;
       return (
-        client.applicationType === 'native' &&
         LOOPBACK_HOSTS.has(to.hostname) &&
         to.protocol === from.protocol &&
         to.hostname === from.hostname

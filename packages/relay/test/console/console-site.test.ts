@@ -1,10 +1,12 @@
+import {once} from 'node:events';
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
-import {request} from 'node:http';
+import {createServer, request} from 'node:http';
+import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 
-import {RelayServer, SqliteRelayStore} from '../../src/index.js';
+import {ConsoleSite, RelayServer, SqliteRelayStore} from '../../src/index.js';
 
 let dir: string;
 let relay: RelayServer;
@@ -118,7 +120,11 @@ describe('the console on the relay', () => {
     expect(head).toMatchObject({status: 200, body: ''});
     const none = await fetch(`${bare.url}/console/`);
     expect(none.status).toBe(404);
-    expect(await none.text()).toBe('This relay serves no console\n');
+    expect(await none.text()).toBe('No console is served here\n');
+    // Its settings are served all the same: portals and `porthole console` read them.
+    const settings = await fetch(`${bare.url}/console/config.json`);
+    expect(settings.status).toBe(200);
+    expect(await settings.json()).toEqual({relay: bare.url, authentication: null});
   });
 
   it('lets the portals named load the components and the config from another origin', async () => {
@@ -149,5 +155,53 @@ describe('the console on the relay', () => {
     });
     expect(other.status).toBe(200);
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers the consoles local bridges serve (https on loopback, any port), and no look-alike', async () => {
+    const corsFor = async (from: string) =>
+      (await fetch(`${origin}/api/v1/metadata`, {headers: {origin: from}})).headers.get(
+        'access-control-allow-origin',
+      );
+    for (const bridge of [
+      'https://127.0.0.1:47011',
+      'https://localhost:50123',
+      'https://[::1]:47011',
+    ])
+      expect(await corsFor(bridge), bridge).toBe(bridge);
+    for (const other of [
+      'http://127.0.0.1:47011',
+      'https://127.0.0.2:47011',
+      'https://127.0.0.1.evil.example',
+      'https://localhost.evil.example:47011',
+    ])
+      expect(await corsFor(other), other).toBeNull();
+  });
+});
+
+describe('the console mounted at / (as the bridge serves it)', () => {
+  it('serves the same files and settings at the root, nothing outside its directory', async () => {
+    const site = new ConsoleSite(join(dir, 'site'), {path: '/'});
+    const server = createServer((request, response) => {
+      void site.handle(request, response, {relay: 'https://relay.example', authentication: null});
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const root = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const index = await fetch(`${root}/`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-security-policy')).toContain(
+        "connect-src 'self' https://relay.example wss://relay.example",
+      );
+      expect(await (await fetch(`${root}/#/clusters/prod`)).text()).toBe(await index.text());
+      expect(await (await fetch(`${root}/config.json`)).json()).toEqual({
+        relay: 'https://relay.example',
+        authentication: null,
+      });
+      expect((await rawGet(root, '/../secret.txt')).status).toBe(404);
+      expect((await rawGet(root, '/%2e%2e/secret.txt')).status).toBe(404);
+    } finally {
+      server.close();
+    }
   });
 });

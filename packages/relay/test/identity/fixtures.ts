@@ -70,7 +70,8 @@ export function testDirectory(): DevDirectory {
       {
         name: 'porthole-console',
         clientId: ID.console,
-        redirectUris: ['http://localhost:5173/redirect.html'],
+        // The relay's console in development, and one a local bridge serves.
+        redirectUris: ['http://localhost:5173/redirect.html', 'https://127.0.0.1/redirect.html'],
       },
     ],
     servicePrincipals: [

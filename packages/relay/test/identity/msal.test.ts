@@ -237,6 +237,38 @@ describe('MSAL authorization code flow with PKCE', () => {
     );
   });
 
+  it('lets loopback redirect URIs differ in their port only, https ones too', async () => {
+    const {identity} = test;
+    const authorize = async (redirectUri: string) => {
+      const url = new URL(`${identity.issuer}/oauth2/v2.0/authorize`);
+      url.search = new URLSearchParams({
+        client_id: ID.console,
+        response_type: 'code',
+        redirect_uri: redirectUri,
+        scope: `openid ${API_SCOPE()}`,
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      }).toString();
+      return userAgentFor(identity).open(url.href);
+    };
+    // The sign-in form: the redirect URI was accepted.
+    for (const accepted of [
+      'https://127.0.0.1:47011/redirect.html',
+      'https://127.0.0.1:50123/redirect.html',
+      'http://localhost:8080/redirect.html',
+    ])
+      expect((await authorize(accepted)).status, accepted).toBe(200);
+    for (const refused of [
+      'https://127.0.0.1:47011/other.html',
+      'http://127.0.0.1:47011/redirect.html',
+      'https://relay.example:47011/redirect.html',
+    ]) {
+      const page = await authorize(refused);
+      expect(page.status, refused).toBe(400);
+      expect(page.html).toContain('redirect_uri did not match any of the client');
+    }
+  });
+
   it('re-asks after a wrong password, and reports a cancelled sign-in as access_denied', async () => {
     const {identity, events} = test;
     const pca = new PublicClientApplication(msalConfig(ID.cli));

@@ -1,3 +1,4 @@
+import type {HybridConnectionConfig} from '@porthole/core/control-plane';
 import {hybridConnectionTransport, KubeClient} from '@porthole/core/kube';
 import type {KubeTransport} from '@porthole/core/kube';
 import {HC_PATH_PREFIX} from '@porthole/core/protocol';
@@ -6,7 +7,6 @@ import type {WebSocketFactory} from '@porthole/core/protocol';
 import {WebError} from '../errors.js';
 import {browserWebSocket} from './browser-web-socket.js';
 import type {ControlPlaneClient} from './control-plane-client.js';
-import type {HybridConnectionConfig} from './control-plane-types.js';
 
 /** What a {@link ClusterConnection} needs. */
 export interface ClusterConnectionOptions {

@@ -20,6 +20,15 @@ export interface SignedInAccount {
 /** How an interactive sign-in runs: the whole page goes to the provider, or a pop-up does. */
 export type SignInMode = 'redirect' | 'popup';
 
+/** An access token and when it expires. */
+export interface AccessTokenGrant {
+  token: string;
+  expiresAtMs: number;
+}
+
+/** Entra's shortest access-token lifetime: assumed when MSAL does not say. */
+const DEFAULT_TOKEN_LIFETIME_MS = 10 * 60 * 1000;
+
 /** Remembers, for this tab, that the user signed out: the next sign-in asks for credentials. */
 const SIGNED_OUT_KEY = 'porthole.signed-out';
 
@@ -135,6 +144,16 @@ export class SignInSession extends EventTarget {
    *   lapsed (the account is then forgotten), `ERR_WEB_SIGN_IN_FAILED` for anything else
    */
   async accessToken(): Promise<string> {
+    return (await this.accessTokenGrant()).token;
+  }
+
+  /**
+   * {@link accessToken} with its expiry: for handing the session to a local bridge, which must
+   * be given a new token before it runs out.
+   *
+   * @throws WebError as {@link accessToken}
+   */
+  async accessTokenGrant(): Promise<AccessTokenGrant> {
     const account = this.#app.getActiveAccount();
     if (!account) throw signInRequired('No one is signed in');
     try {
@@ -142,7 +161,10 @@ export class SignInSession extends EventTarget {
         account,
         scopes: [serverScope(this.settings.serverApp)],
       });
-      return result.accessToken;
+      return {
+        token: result.accessToken,
+        expiresAtMs: result.expiresOn?.getTime() ?? Date.now() + DEFAULT_TOKEN_LIFETIME_MS,
+      };
     } catch (cause) {
       if (cause instanceof InteractionRequiredAuthError) {
         this.#app.setActiveAccount(null);

@@ -3,7 +3,8 @@ import type {TemplateResult} from 'lit';
 import {customElement, property, query, state} from 'lit/decorators.js';
 import {repeat} from 'lit/directives/repeat.js';
 
-import type {Cluster} from '../api/control-plane-types.js';
+import type {Cluster} from '@porthole/core/control-plane';
+
 import {lastSeen} from '../kube/age.js';
 import {ClockController} from '../controllers/clock-controller.js';
 import {LoadController} from '../controllers/load-controller.js';
@@ -65,8 +66,7 @@ export class PortholeClusterListElement extends PortholeElement {
         margin-bottom: var(--_space);
       }
       dialog h2 {
-        margin: 0 0 var(--_space);
-        font-size: 1.25em;
+        margin-bottom: var(--_space);
       }
       dialog .buttons {
         display: flex;

@@ -77,6 +77,8 @@ function titleFor(
       return 'The cluster cannot be reached';
     case 'ERR_WEB_RELAY_UNREACHABLE':
       return 'The relay cannot be reached';
+    case 'ERR_WEB_BRIDGE_UNREACHABLE':
+      return 'The bridge cannot be reached';
     case 'ERR_CONTROL_CLUSTER_NOT_FOUND':
       return 'No such cluster';
     case 'ERR_KUBE_STATUS':

@@ -1,7 +1,8 @@
 import {html} from 'lit';
 import type {TemplateResult} from 'lit';
 
-import type {ConnectivityStatus} from '../api/control-plane-types.js';
+import type {ConnectivityStatus} from '@porthole/core/control-plane';
+
 import type {Tone} from '../kube/tone.js';
 
 /**

@@ -370,4 +370,8 @@ export const dialogStyles = css`
   dialog::backdrop {
     background: rgb(15 23 42 / 45%);
   }
+  dialog h2 {
+    margin: 0 0 calc(var(--_space) * 2);
+    font-size: 1.25em;
+  }
 `;

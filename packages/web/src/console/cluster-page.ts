@@ -12,6 +12,7 @@ import {LoadController} from '../controllers/load-controller.js';
 import {clusterFacts} from './cluster-summary.js';
 import {consoleStyles} from './console-styles.js';
 import './events-table.js';
+import './kubectl-dialog.js';
 import './namespace-picker.js';
 import type {NamespaceChangeDetail} from './namespace-picker.js';
 import {routeHref} from './routes.js';
@@ -61,7 +62,13 @@ export class PortholeClusterPageElement extends LitElement {
         <a class="button" href=${routeHref({page: 'role-assignments', cluster: this.cluster})}
           >Role assignments</a
         >
+        <button class="primary" @click=${this._onUseFromKubectl}>Use from kubectl</button>
       </div>
+      <porthole-kubectl-dialog
+        .context=${this.context}
+        .cluster=${this.cluster}
+        .namespace=${this.namespace}
+      ></porthole-kubectl-dialog>
       ${status === 'error' ? problemView(error, 'Reading the cluster') : nothing}
       ${clusterFacts(info, this.#clock.now)}
       <div class="toolbar">
@@ -97,6 +104,10 @@ export class PortholeClusterPageElement extends LitElement {
               .namespace=${this.namespace}
             ></porthole-events-table>`
       }`;
+  }
+
+  private _onUseFromKubectl(): void {
+    void this.shadowRoot?.querySelector('porthole-kubectl-dialog')?.open();
   }
 
   private _onNamespace(event: CustomEvent<NamespaceChangeDetail>): void {

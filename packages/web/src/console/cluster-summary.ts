@@ -1,7 +1,8 @@
 import {html, nothing} from 'lit';
 import type {TemplateResult} from 'lit';
 
-import type {Cluster} from '../api/control-plane-types.js';
+import type {Cluster} from '@porthole/core/control-plane';
+
 import {lastSeen} from '../kube/age.js';
 
 /** A cluster's facts under its name: agent and Kubernetes versions, nodes, last heartbeat. */

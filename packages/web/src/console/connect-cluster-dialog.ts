@@ -2,7 +2,8 @@ import {css, html, LitElement, nothing} from 'lit';
 import type {TemplateResult} from 'lit';
 import {customElement, property, query, state} from 'lit/decorators.js';
 
-import type {Cluster} from '../api/control-plane-types.js';
+import type {Cluster} from '@porthole/core/control-plane';
+
 import {problemView} from '../components/problem-view.js';
 import {connectivityBadge} from '../components/status-badge.js';
 import {dialogStyles, theme} from '../components/theme.js';
@@ -32,10 +33,6 @@ export class PortholeConnectClusterDialogElement extends LitElement {
       dialog {
         --_dialog-width: 620px;
       }
-      h2 {
-        margin: 0 0 calc(var(--_space) * 2);
-        font-size: 1.25em;
-      }
       ol {
         margin: 0 0 calc(var(--_space) * 2);
         padding-left: 1.25em;
@@ -43,61 +40,11 @@ export class PortholeConnectClusterDialogElement extends LitElement {
       ol li + li {
         margin-top: calc(var(--_space) * 1.5);
       }
-      .command {
-        position: relative;
-        margin-top: 6px;
-      }
-      .command pre {
-        padding-right: 72px;
-      }
-      .command button {
-        position: absolute;
-        top: 6px;
-        right: 6px;
-        min-height: 26px;
-        border-color: #30363d;
-        background: #161b22;
-        color: #e6edf3;
-        font-size: 0.857em;
-      }
-      .waiting {
-        display: flex;
-        align-items: center;
-        gap: var(--_space);
-        min-height: 40px;
-        padding: var(--_space) calc(var(--_space) * 1.5);
-        border-radius: var(--_radius);
-        background: var(--_surface);
-      }
-      .buttons {
-        display: flex;
-        justify-content: flex-end;
-        gap: var(--_space);
-        margin-top: calc(var(--_space) * 3);
-      }
       input {
         width: 100%;
       }
       .invalid {
         color: var(--_danger);
-      }
-      .spinner {
-        width: 14px;
-        height: 14px;
-        border: 2px solid var(--_border);
-        border-top-color: var(--_progress);
-        border-radius: 50%;
-        animation: spin 0.9s linear infinite;
-      }
-      @keyframes spin {
-        to {
-          transform: rotate(360deg);
-        }
-      }
-      @media (prefers-reduced-motion: reduce) {
-        .spinner {
-          animation: none;
-        }
       }
     `,
   ];

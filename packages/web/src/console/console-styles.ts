@@ -124,4 +124,58 @@ export const consoleStyles = css`
     font-size: 12.5px;
     line-height: 1.6;
   }
+  /* A command to copy: the block, with its "Copy" button in the corner. */
+  .command {
+    position: relative;
+    margin-top: 6px;
+  }
+  .command pre {
+    padding-right: 72px;
+  }
+  .command button {
+    position: absolute;
+    top: 6px;
+    right: 6px;
+    min-height: 26px;
+    border-color: #30363d;
+    background: #161b22;
+    color: #e6edf3;
+    font-size: 0.857em;
+  }
+  /* Something under way: a spinner (still for reduced motion) and what it waits for. */
+  .waiting {
+    display: flex;
+    align-items: center;
+    gap: var(--_space);
+    min-height: 40px;
+    padding: var(--_space) calc(var(--_space) * 1.5);
+    border-radius: var(--_radius);
+    background: var(--_surface);
+  }
+  .spinner {
+    flex: none;
+    width: 14px;
+    height: 14px;
+    border: 2px solid var(--_border);
+    border-top-color: var(--_progress);
+    border-radius: 50%;
+    animation: spin 0.9s linear infinite;
+  }
+  @keyframes spin {
+    to {
+      transform: rotate(360deg);
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .spinner {
+      animation: none;
+    }
+  }
+  /* A dialog's actions, at its end. */
+  dialog .buttons {
+    display: flex;
+    justify-content: flex-end;
+    gap: var(--_space);
+    margin-top: calc(var(--_space) * 3);
+  }
 `;

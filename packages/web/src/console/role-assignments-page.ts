@@ -4,9 +4,9 @@ import {customElement, property, state} from 'lit/decorators.js';
 import {repeat} from 'lit/directives/repeat.js';
 
 import {BUILT_IN_ROLES} from '@porthole/core/auth';
+import {PRINCIPAL_TYPES} from '@porthole/core/control-plane';
+import type {PrincipalType, Role, RoleAssignment} from '@porthole/core/control-plane';
 
-import {PRINCIPAL_TYPES} from '../api/control-plane-types.js';
-import type {PrincipalType, Role, RoleAssignment} from '../api/control-plane-types.js';
 import {problemView} from '../components/problem-view.js';
 import {theme} from '../components/theme.js';
 import type {PortholeContext} from '../context/porthole-context.js';

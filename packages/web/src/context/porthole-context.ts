@@ -1,7 +1,7 @@
 import {ClusterConnection} from '../api/cluster-connection.js';
 import {ControlPlaneClient} from '../api/control-plane-client.js';
 import {signInSessionFor} from '../auth/sign-in-session.js';
-import type {SignInSession} from '../auth/sign-in-session.js';
+import type {AccessTokenGrant, SignInSession} from '../auth/sign-in-session.js';
 import {resolveSettings} from '../config/porthole-settings.js';
 import type {PortholeSettings, SettingsSource} from '../config/porthole-settings.js';
 import {WebError} from '../errors.js';
@@ -63,7 +63,16 @@ export class PortholeContext {
    * @throws WebError `ERR_WEB_SIGN_IN_UNAVAILABLE` when the relay has no sign-in;
    *   `ERR_WEB_SIGN_IN_REQUIRED` when no one is signed in
    */
-  accessToken(): Promise<string> {
+  async accessToken(): Promise<string> {
+    return (await this.accessTokenGrant()).token;
+  }
+
+  /**
+   * {@link accessToken} with its expiry.
+   *
+   * @throws WebError as {@link accessToken}
+   */
+  accessTokenGrant(): Promise<AccessTokenGrant> {
     if (this.session === undefined)
       return Promise.reject(
         new WebError(
@@ -71,7 +80,7 @@ export class PortholeContext {
           `The relay at ${this.settings.relay} has no sign-in configured`,
         ),
       );
-    return this.session.accessToken();
+    return this.session.accessTokenGrant();
   }
 
   /** The connection to a cluster, made once and shared. */

@@ -6,7 +6,7 @@ import type {Browser, BrowserContext, Page} from 'playwright-core';
 import type {TestUser, WebE2eEnvironment} from './environment.js';
 
 /** Debian's Chromium (`.ci/run` installs it); playwright-core never downloads a browser. */
-const CHROMIUM = process.env.PORTHOLE_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.PORTHOLE_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * Chromium, trusting the embedded identity provider's certificate by its key alone (the

@@ -64,9 +64,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
         {
           name: 'porthole-console',
           clientId: id(4),
+          // The relay's console, and the one a bridge serves (`porthole console`): any port.
           redirectUris: [
             'http://127.0.0.1/console/redirect.html',
             'http://localhost/console/redirect.html',
+            'https://127.0.0.1/redirect.html',
           ],
         },
       ],

@@ -1,7 +1,8 @@
 import {describe, expect, it} from 'vitest';
 
+import type {ClusterUserCredential} from '@porthole/core/control-plane';
+
 import {ClusterConnection, senderAddress} from '../../src/api/cluster-connection.js';
-import type {ClusterUserCredential} from '../../src/api/control-plane-types.js';
 
 /** A control plane that hands out sender tokens living `lifetimeSeconds`, counting calls. */
 function credentials(clock: {now: number}, lifetimeSeconds: number) {

@@ -1,9 +1,10 @@
 import {describe, expect, it} from 'vitest';
 
+import {ControlPlaneError} from '@porthole/core/control-plane';
 import {KubeError} from '@porthole/core/kube';
 
 import {describeProblem} from '../../src/components/problem.js';
-import {ControlPlaneError, WebError} from '../../src/errors.js';
+import {WebError} from '../../src/errors.js';
 
 const VIEWER = '1a2b3c4d-0000-4000-8000-00000000000a';
 

@@ -1,14 +1,13 @@
-import type {BuiltInRole} from '@porthole/core/auth';
+import type {BuiltInRole} from '../auth/role-assignments.js';
 
-/**
- * The control plane's resources as its OpenAPI document (`/api/v1/openapi.json`) defines them;
- * that document is the contract, these are its shapes for the browser.
- */
+// The control plane's resources as its OpenAPI document (`/api/v1/openapi.json`, the relay's
+// `control/openapi.ts`) defines them; that document is the contract, these are its shapes for
+// the clients. Each names the schema it mirrors.
 
 /** Where a cluster's agent stands: `Connecting` until its first heartbeat. */
 export type ConnectivityStatus = 'Connecting' | 'Connected' | 'Offline' | 'Expired';
 
-/** A cluster (`Cluster`). */
+/** A registered cluster (`Cluster`). */
 export interface Cluster {
   name: string;
   id: string;
@@ -23,6 +22,25 @@ export interface Cluster {
   agentErrors: string[];
   agentCredentialExpiresAt: string | null;
 }
+
+/** What an agent needs to reach the relay as its cluster's listener (`AgentCredential`). */
+export interface AgentCredential {
+  relay: string;
+  hybridConnection: string;
+  keyName: string;
+  /** A secret: kept in the agent's Secret, never shown or logged. */
+  key: string;
+  expiresAt: string;
+}
+
+/** A cluster just registered, with its agent credential, shown only now (`ClusterCreated`). */
+export interface ClusterCreated {
+  cluster: Cluster;
+  agentCredential: AgentCredential;
+}
+
+/** How the user reaches the cluster's apiserver (`CredentialRequest.authenticationMethod`). */
+export type AuthenticationMethod = 'AAD' | 'Token';
 
 /** What reaches a cluster through the relay (`ClusterUserCredential.hybridConnectionConfig`). */
 export interface HybridConnectionConfig {
@@ -39,6 +57,7 @@ export interface HybridConnectionConfig {
 /** Arc's `listClusterUserCredential` answer (`ClusterUserCredential`). */
 export interface ClusterUserCredential {
   hybridConnectionConfig: HybridConnectionConfig;
+  /** `value` is a kubeconfig, base64-encoded. */
   kubeconfigs: {name: string; value: string}[];
 }
 
@@ -69,4 +88,33 @@ export interface RoleAssignmentCreate {
   role: Role;
   principalType?: PrincipalType;
   namespace?: string;
+}
+
+/** How a relay signs people in (`Metadata.authentication`). */
+export interface RelayAuthentication {
+  authority: string;
+  tenantId: string;
+  /** The server app: access tokens are asked for its `api://<id>/.default`. */
+  serverApp: string;
+  /** The public client that signs users in. */
+  clientId: string;
+}
+
+/** What `GET /api/v1/metadata` tells about a relay (`Metadata`). */
+export interface RelayMetadata {
+  /** The relay URL clients and agents use. */
+  relay: string;
+  /** `v1`. */
+  apiVersion: string;
+  /** `null` when the relay has no sign-in configured. */
+  authentication: RelayAuthentication | null;
+}
+
+/**
+ * What the relay tells its web console (`/console/config.json`, outside `/api/v1`): its URL,
+ * and how the console signs users in.
+ */
+export interface ConsoleSettings {
+  relay: string;
+  authentication: RelayAuthentication | null;
 }
