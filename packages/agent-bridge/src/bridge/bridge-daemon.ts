@@ -91,6 +91,8 @@ export class BridgeDaemon {
   readonly #handoffGraceMs: number;
   readonly #browser: BrowserApi;
   #consoleSettings: ConsoleSettings | undefined;
+  /** Set by `stop()`: nothing is armed or registered any more. */
+  #stopping = false;
   #server!: BridgeServer;
   #idleTimer: NodeJS.Timeout | undefined;
   #resolveStopped: () => void = () => undefined;
@@ -165,6 +167,8 @@ export class BridgeDaemon {
 
   /** Removes every registration and its contexts, and stops serving. */
   async stop(): Promise<void> {
+    if (this.#stopping) return this.stopped;
+    this.#stopping = true;
     clearTimeout(this.#idleTimer);
     for (const cluster of [...this.#entries.keys()]) await this.#remove(cluster);
     await this.#server.close();
@@ -449,7 +453,7 @@ export class BridgeDaemon {
 
   /** Exits once nothing is registered and no console session is live. */
   #armIdleExit(): void {
-    if (this.#entries.size > 0) return;
+    if (this.#stopping || this.#entries.size > 0) return;
     clearTimeout(this.#idleTimer);
     const sessionLeftMs = this.#browser.sessionsExpireAtMs - Date.now();
     this.#idleTimer = setTimeout(

@@ -183,4 +183,28 @@ describe('the console served by the bridge', () => {
       await dialog.getByRole('button', {name: 'Close'}).click();
       await context.close();
     }));
+
+  it('stops with porthole proxy stop, the handed-over context with it, and its process ends', () =>
+    withLogs(async () => {
+      const status = await runPorthole(
+        ['proxy', 'status', '--port', String(port), '-o', 'json'],
+        env,
+      );
+      const {pid} = JSON.parse(status.stdout) as {pid: number};
+      const stopped = await runPorthole(['proxy', 'stop', '--port', String(port)], env);
+      expect(stopped.stdout).toBe(`Stopped the bridge on port ${port} (1 cluster).`);
+      expect(await readFile(kubeconfig, 'utf8')).not.toContain(`porthole-${web.cluster}`);
+      // Its console session would keep an idle bridge for hours; a stopped one ends at once.
+      await expect.poll(() => isRunning(pid), {timeout: 10_000}).toBe(false);
+    }));
 });
+
+/** Whether a process of ours is still there (signal 0 only checks). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
