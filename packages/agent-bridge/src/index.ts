@@ -6,7 +6,11 @@ export {nodeWebSocketFactory} from './web-socket.js';
 export type {NodeWebSocketOptions} from './web-socket.js';
 
 export {NoProxy, isLoopbackHost} from './egress/no-proxy.js';
-export {PROXY_LOOPBACK_VARIABLE, ProxySelection} from './egress/proxy-selection.js';
+export {
+  parseForwardProxy,
+  PROXY_LOOPBACK_VARIABLE,
+  ProxySelection,
+} from './egress/proxy-selection.js';
 export type {EgressEnvironment, ForwardProxy} from './egress/proxy-selection.js';
 export {openProxyTunnel, PROXY_TUNNEL_DEFAULTS} from './egress/proxy-tunnel.js';
 export type {ProxyTunnelOptions} from './egress/proxy-tunnel.js';
@@ -63,7 +67,7 @@ export {
   AGENT_SECRET_FIELDS,
   agentManifest,
 } from './agent/agent-manifest.js';
-export type {AgentManifestOptions} from './agent/agent-manifest.js';
+export type {AgentEgress, AgentManifestOptions} from './agent/agent-manifest.js';
 export {AGENT_VERSION} from './agent/agent-version.js';
 
 export {BridgeServer} from './bridge/bridge-server.js';

@@ -60,11 +60,12 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     summary:
       "Register a cluster and print (or apply) its agent's manifest (Arc's az connectedk8s connect)",
     usage:
-      'porthole connect -n NAME [--apply [--kube-context CTX] [--kubeconfig FILE] [--timeout SECONDS]] [--regenerate-credential] [--image IMAGE] [--namespace porthole-system] [--replicas 1] [--relay URL] [-o table|json|yaml|tsv] [--query JMESPATH] [--debug]',
+      'porthole connect -n NAME [--apply [--kube-context CTX] [--kubeconfig FILE] [--timeout SECONDS]] [--regenerate-credential] [--image IMAGE] [--namespace porthole-system] [--replicas 1] [--proxy-https URL [--proxy-skip-range LIST] [--proxy-cert FILE]] [--relay URL] [-o table|json|yaml|tsv] [--query JMESPATH] [--debug]',
     examples: [
       'porthole connect -n prod --apply --kube-context prod-admin',
       'porthole connect -n prod > porthole-agent.yaml   # the manifest holds the agent credential: keep it safe',
       'porthole connect -n edge-7 --apply --timeout 600 -o json',
+      'porthole connect -n branch-3 --apply --proxy-https http://proxy.corp.example:3128 --proxy-skip-range .corp.example,10.0.0.0/8 --proxy-cert corp-ca.pem',
     ],
     load: () => import('./commands/connect.js'),
   },
@@ -205,7 +206,7 @@ export const COMMANDS: readonly CommandDescriptor[] = [
     name: 'relay serve',
     summary: 'Run a Hybrid Connections–compatible relay',
     usage:
-      'porthole relay serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--data-dir DIR] [--database-url URL] [--hybrid-connection NAME]... [--sas-key RULE=KEY]... [--dev-identity [--dev-identity-listen HOST:PORT] [--dev-identity-directory FILE] | --entra-tenant ID --entra-audience APP [--entra-issuer URL]... [--entra-client-id APP] [--entra-console-client-id APP]] [--admin OBJECT-ID]... [--public-url URL] [--cors-origin ORIGIN]... [--offline-after SECONDS] [--heartbeat-interval SECONDS] [--sender-token-lifetime SECONDS] [--agent-credential-lifetime SECONDS] [--console-dir DIR]',
+      'porthole relay serve [--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--data-dir DIR] [--database-url URL] [--hybrid-connection NAME]... [--sas-key RULE=KEY]... [--dev-identity [--dev-identity-listen HOST:PORT] [--dev-identity-directory FILE] | --entra-tenant ID --entra-audience APP [--entra-issuer URL]... [--entra-client-id APP] [--entra-console-client-id APP] [--graph-client-id APP-ID [--graph-url URL] [--graph-token-url URL] [--graph-scope SCOPE]]] [--admin OBJECT-ID]... [--public-url URL] [--cors-origin ORIGIN]... [--offline-after SECONDS] [--heartbeat-interval SECONDS] [--sender-token-lifetime SECONDS] [--agent-credential-lifetime SECONDS] [--console-dir DIR]',
     examples: [
       'porthole relay serve --listen 127.0.0.1:0 --hybrid-connection clusters/dev --sas-key dev=s3cret',
       'porthole relay serve --listen 0.0.0.0:443 --tls-cert relay.crt --tls-key relay.key --data-dir /var/lib/porthole',

@@ -1,3 +1,4 @@
+import {parseForwardProxy} from '../egress/proxy-selection.js';
 import {relayOrigin} from '../tunnel/relay-target.js';
 import {agentClusterRole, roleAssignmentBinding} from './agent-rbac.js';
 import type {KubeObject} from './agent-rbac.js';
@@ -22,6 +23,24 @@ export interface AgentManifestOptions {
    * everything but runs no agent (one runs elsewhere with the Secret's key).
    */
   replicas?: number;
+  /** How the agent goes out through a forward proxy; default: directly. */
+  egress?: AgentEgress;
+}
+
+/**
+ * The agent's way out through a forward proxy (Arc's `--proxy-https`, `--proxy-skip-range`,
+ * `--proxy-cert`): its connections to the relay, the identity provider and Graph take it.
+ */
+export interface AgentEgress {
+  /** The proxy's URL, `user:password@` included when it needs them: it goes into the Secret only. */
+  httpsProxy: string;
+  /** Hosts, `.domains` and CIDRs that go direct (`NO_PROXY`). */
+  noProxy?: readonly string[];
+  /**
+   * A CA certificate (PEM) the agent trusts besides the system's: the proxy's own, or that of a
+   * proxy that inspects TLS.
+   */
+  caPem?: string;
 }
 
 /** The agent's name: its ServiceAccount, ClusterRole, Secret and Deployment. */
@@ -36,7 +55,16 @@ export const AGENT_SECRET_FIELDS = {
   cluster: 'cluster',
   keyName: 'keyName',
   key: 'key',
+  /** The forward proxy's URL, when the agent goes out through one (`HTTPS_PROXY`). */
+  httpsProxy: 'httpsProxy',
 } as const;
+
+/** Where the agent finds the CA of {@link AgentEgress.caPem}: a ConfigMap, mounted read-only. */
+const PROXY_CA = {
+  configMap: `${AGENT_NAME}-proxy-ca`,
+  dir: '/etc/porthole/proxy-ca',
+  file: 'ca.crt',
+};
 
 /**
  * The objects that install the agent in a cluster, in the order `kubectl apply` should create
@@ -46,7 +74,9 @@ export const AGENT_SECRET_FIELDS = {
  * with the relay, the cluster and the credential; and a Deployment (one replica by default) that runs
  * `porthole agent run --relay … --cluster …` as a non-root user on a read-only root
  * filesystem, with no capabilities and no host paths. It has no probe: the agent serves no
- * endpoint of its own, and the relay reports it through heartbeats.
+ * endpoint of its own, and the relay reports it through heartbeats. With `egress`, the proxy's
+ * URL is in the Secret (read as `HTTPS_PROXY`), `NO_PROXY` is set, and a CA is a ConfigMap the
+ * agent trusts through `NODE_EXTRA_CA_CERTS`.
  *
  * @example
  *   const objects = agentManifest({cluster: 'prod', relay: 'https://relay.example',
@@ -57,6 +87,8 @@ export function agentManifest(options: AgentManifestOptions): KubeObject[] {
   const namespace = options.namespace ?? AGENT_NAMESPACE;
   // The relay as the agent's --relay takes it; a bad URL fails here, not in the pod.
   relayOrigin(options.relay);
+  const {egress} = options;
+  if (egress !== undefined) parseForwardProxy('egress.httpsProxy', egress.httpsProxy);
   const labels = {'app.kubernetes.io/name': AGENT_NAME, 'app.kubernetes.io/part-of': 'porthole'};
   const subject = {kind: 'ServiceAccount', name: AGENT_NAME, namespace};
   const credentialRole = `${AGENT_NAME}-credential`;
@@ -102,8 +134,19 @@ export function agentManifest(options: AgentManifestOptions): KubeObject[] {
         [AGENT_SECRET_FIELDS.cluster]: options.cluster,
         [AGENT_SECRET_FIELDS.keyName]: options.keyName,
         [AGENT_SECRET_FIELDS.key]: options.key,
+        ...(egress === undefined ? {} : {[AGENT_SECRET_FIELDS.httpsProxy]: egress.httpsProxy}),
       },
     },
+    ...(egress?.caPem === undefined
+      ? []
+      : [
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: {name: PROXY_CA.configMap, namespace, labels},
+            data: {[PROXY_CA.file]: egress.caPem},
+          },
+        ]),
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -145,7 +188,11 @@ export function agentManifest(options: AgentManifestOptions): KubeObject[] {
                     name: 'PORTHOLE_AGENT_KEY',
                     valueFrom: {secretKeyRef: {name: AGENT_NAME, key: AGENT_SECRET_FIELDS.key}},
                   },
+                  ...egressEnv(egress),
                 ],
+                ...(egress?.caPem === undefined
+                  ? {}
+                  : {volumeMounts: [{name: 'proxy-ca', mountPath: PROXY_CA.dir, readOnly: true}]}),
                 resources: {
                   requests: {cpu: '50m', memory: '64Mi'},
                   limits: {cpu: '1', memory: '512Mi'},
@@ -158,9 +205,29 @@ export function agentManifest(options: AgentManifestOptions): KubeObject[] {
                 },
               },
             ],
+            ...(egress?.caPem === undefined
+              ? {}
+              : {volumes: [{name: 'proxy-ca', configMap: {name: PROXY_CA.configMap}}]}),
           },
         },
       },
     },
+  ];
+}
+
+/** The agent's proxy settings as environment variables; the URL comes from the Secret. */
+function egressEnv(egress: AgentEgress | undefined): object[] {
+  if (egress === undefined) return [];
+  return [
+    {
+      name: 'HTTPS_PROXY',
+      valueFrom: {secretKeyRef: {name: AGENT_NAME, key: AGENT_SECRET_FIELDS.httpsProxy}},
+    },
+    ...(egress.noProxy === undefined || egress.noProxy.length === 0
+      ? []
+      : [{name: 'NO_PROXY', value: egress.noProxy.join(',')}]),
+    ...(egress.caPem === undefined
+      ? []
+      : [{name: 'NODE_EXTRA_CA_CERTS', value: `${PROXY_CA.dir}/${PROXY_CA.file}`}]),
   ];
 }

@@ -90,7 +90,7 @@ export class ProxySelection {
     const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
     if (!this.#proxyLoopback && isLoopbackHost(host)) return undefined;
     if (this.#noProxy.matches(host, port)) return undefined;
-    return parseProxy(setting.name, setting.value);
+    return parseForwardProxy(setting.name, setting.value);
   }
 }
 
@@ -107,11 +107,12 @@ function variable(
 }
 
 /**
- * The proxy a variable names.
+ * The proxy a URL names, as an environment variable or a flag gives it.
  *
- * @throws ForwardProxyError `ERR_TUNNEL_PROXY_INVALID`
+ * @param name the variable or flag, for the message (`HTTPS_PROXY`, `--proxy-https`)
+ * @throws ForwardProxyError `ERR_TUNNEL_PROXY_INVALID`, naming `name` and never the password
  */
-function parseProxy(name: string, value: string): ForwardProxy {
+export function parseForwardProxy(name: string, value: string): ForwardProxy {
   const invalid = (why: string) =>
     new ForwardProxyError(
       'ERR_TUNNEL_PROXY_INVALID',

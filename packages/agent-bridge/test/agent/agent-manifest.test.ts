@@ -153,6 +153,64 @@ describe('agentManifest', () => {
     expect(container?.args.slice(-2)).toEqual(['--credential-secret', 'tools/porthole-agent']);
   });
 
+  it('goes out through a proxy: its URL in the Secret only, NO_PROXY, and a CA to trust', () => {
+    const proxy = 'http://agent:s3cret@proxy.corp.example:3128';
+    const caPem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const objects = agentManifest({
+      ...OPTIONS,
+      egress: {httpsProxy: proxy, noProxy: ['.corp.example', '10.0.0.0/8'], caPem},
+    });
+    expect(find(objects, 'Secret').stringData).toMatchObject({httpsProxy: proxy});
+    expect(JSON.stringify(objects.filter((object) => object.kind !== 'Secret'))).not.toContain(
+      's3cret',
+    );
+    expect(find(objects, 'ConfigMap', 'porthole-agent-proxy-ca')).toMatchObject({
+      metadata: {namespace: 'porthole-system'},
+      data: {'ca.crt': caPem},
+    });
+    const pod = podSpec(objects);
+    const [container] = pod.containers;
+    expect(container?.env).toEqual([
+      {name: 'PORTHOLE_AGENT_KEY', valueFrom: {secretKeyRef: {name: 'porthole-agent', key: 'key'}}},
+      {
+        name: 'HTTPS_PROXY',
+        valueFrom: {secretKeyRef: {name: 'porthole-agent', key: 'httpsProxy'}},
+      },
+      {name: 'NO_PROXY', value: '.corp.example,10.0.0.0/8'},
+      {name: 'NODE_EXTRA_CA_CERTS', value: '/etc/porthole/proxy-ca/ca.crt'},
+    ]);
+    expect(container).toMatchObject({
+      volumeMounts: [{name: 'proxy-ca', mountPath: '/etc/porthole/proxy-ca', readOnly: true}],
+    });
+    expect(pod.volumes).toEqual([{name: 'proxy-ca', configMap: {name: 'porthole-agent-proxy-ca'}}]);
+    // The ConfigMap comes before the Deployment that mounts it.
+    const kinds = objects.map((object) => object.kind);
+    expect(kinds.indexOf('ConfigMap')).toBeLessThan(kinds.indexOf('Deployment'));
+  });
+
+  it('sets only what is given: a proxy without NO_PROXY or a CA mounts nothing', () => {
+    const objects = agentManifest({...OPTIONS, egress: {httpsProxy: 'proxy.corp.example:3128'}});
+    const [container] = podSpec(objects).containers;
+    expect(container?.env.map((variable) => (variable as {name: string}).name)).toEqual([
+      'PORTHOLE_AGENT_KEY',
+      'HTTPS_PROXY',
+    ]);
+    expect(JSON.stringify(objects)).not.toMatch(/ConfigMap|volumeMounts|NODE_EXTRA_CA_CERTS/);
+  });
+
+  it('refuses a proxy that is not an HTTP(S) proxy URL, without quoting its password', () => {
+    for (const httpsProxy of ['socks5://user:s3cret@proxy:1080', 'http://user:s3cret@:3128']) {
+      let failure: unknown;
+      try {
+        agentManifest({...OPTIONS, egress: {httpsProxy}});
+      } catch (error) {
+        failure = error;
+      }
+      expect(failure).toMatchObject({code: 'ERR_TUNNEL_PROXY_INVALID'});
+      expect((failure as Error).message).not.toContain('s3cret');
+    }
+  });
+
   it('refuses a relay that is not a URL', () => {
     expect(() => agentManifest({...OPTIONS, relay: 'https://relay.example/path'})).toThrow(
       expect.objectContaining({code: 'ERR_TUNNEL_RELAY_INVALID'}),

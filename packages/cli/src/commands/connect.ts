@@ -1,11 +1,16 @@
+import {X509Certificate} from 'node:crypto';
+import {readFile} from 'node:fs/promises';
+import {resolve} from 'node:path';
+
 import {stringify} from 'yaml';
 
+import type {AgentEgress} from '@porthole/agent-bridge';
 import type {Cluster} from '@porthole/core/control-plane';
 
 import type {CliContext} from '../command.js';
 import {clusterName} from '../cluster-name.js';
 import {CONTROL_PLANE_OPTIONS, signedInClient} from '../control-plane/signed-in-client.js';
-import {CliUsageError, CliWaitError, ExitCode} from '../errors.js';
+import {CliInputError, CliUsageError, CliWaitError, ExitCode} from '../errors.js';
 import {parseFlags} from '../flags.js';
 import {kubectl} from '../kubectl.js';
 import {OUTPUT_OPTIONS, outputChoice, renderOutput} from '../output.js';
@@ -36,9 +41,13 @@ export async function run(args: readonly string[], context: CliContext): Promise
       timeout: {type: 'string', default: '300'},
       replicas: {type: 'string', default: '1'},
       'regenerate-credential': {type: 'boolean', default: false},
+      'proxy-https': {type: 'string'},
+      'proxy-skip-range': {type: 'string'},
+      'proxy-cert': {type: 'string'},
     },
     HINT,
   );
+  const egress = await agentEgress(values, context);
   const choice = outputChoice(values);
   const name = clusterName(values.name, HINT);
   const timeoutSeconds = Number(values.timeout);
@@ -73,6 +82,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
     key: agentCredential.key,
     image: values.image,
     namespace: values.namespace,
+    ...(egress === undefined ? {} : {egress}),
   });
   if (!values.apply) {
     // The manifest is the output: it holds the agent's credential, so it goes to stdout only.
@@ -122,4 +132,55 @@ export async function run(args: readonly string[], context: CliContext): Promise
   );
   context.stdout.write(renderOutput(connected, choice, () => clusterTable([connected])));
   return ExitCode.OK;
+}
+
+/**
+ * The agent's forward proxy from `--proxy-https` (Arc's flags): the URL checked here, where the
+ * flag can be named, `--proxy-skip-range` as `NO_PROXY` entries, `--proxy-cert` read and checked.
+ *
+ * @throws CliUsageError for a skip range or certificate without a proxy, or an empty entry;
+ *   ForwardProxyError `ERR_TUNNEL_PROXY_INVALID` for a URL that is not an HTTP(S) proxy's;
+ *   CliInputError for a certificate file that cannot be read or holds no certificate
+ */
+async function agentEgress(
+  values: {
+    'proxy-https'?: string | undefined;
+    'proxy-skip-range'?: string | undefined;
+    'proxy-cert'?: string | undefined;
+  },
+  context: CliContext,
+): Promise<AgentEgress | undefined> {
+  const httpsProxy = values['proxy-https'];
+  if (httpsProxy === undefined) {
+    if (values['proxy-skip-range'] !== undefined || values['proxy-cert'] !== undefined)
+      throw new CliUsageError('--proxy-skip-range and --proxy-cert go with --proxy-https', HINT);
+    return undefined;
+  }
+  const {parseForwardProxy} = await import('@porthole/agent-bridge');
+  parseForwardProxy('--proxy-https', httpsProxy);
+  const skip = values['proxy-skip-range'];
+  const noProxy = skip === undefined ? [] : skip.split(',').map((entry) => entry.trim());
+  if (noProxy.some((entry) => entry === '' || /\s/.test(entry)))
+    throw new CliUsageError(
+      `--proxy-skip-range must list hosts, .domains and CIDRs separated by commas (got ${JSON.stringify(skip)})`,
+      'For example: --proxy-skip-range .corp.example,10.0.0.0/8',
+    );
+  const certFile = values['proxy-cert'];
+  let caPem: string | undefined;
+  if (certFile !== undefined) {
+    const path = resolve(context.cwd, certFile);
+    try {
+      caPem = await readFile(path, 'utf8');
+      new X509Certificate(caPem);
+    } catch (err) {
+      throw new CliInputError(`--proxy-cert ${certFile} is not a readable PEM certificate`, {
+        cause: err,
+      });
+    }
+  }
+  return {
+    httpsProxy,
+    ...(noProxy.length === 0 ? {} : {noProxy}),
+    ...(caPem === undefined ? {} : {caPem}),
+  };
 }

@@ -10,6 +10,7 @@ import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
+import {parseAllDocuments} from 'yaml';
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
 
 import {createKubeconfig, serializeKubeconfig} from '@porthole/core';
@@ -520,6 +521,63 @@ describe('porthole cluster connect', () => {
       /error ERR_CLI_SIGN_IN_REQUIRED: The sign-in of dev@contoso\.example has lapsed/,
     );
     expect(lapsed.stderr).toContain('hint: Run: porthole login');
+  });
+
+  it('writes a manifest whose agent goes out through a proxy, and the apiserver takes it', async () => {
+    const printed = await run([
+      'connect',
+      '-n',
+      'proxied',
+      '--namespace',
+      NAMESPACE,
+      '--proxy-https',
+      'http://agent:s3cret-proxy@proxy.corp.example:3128',
+      '--proxy-skip-range',
+      '.corp.example, 10.0.0.0/8',
+      '--proxy-cert',
+      String(env.NODE_EXTRA_CA_CERTS),
+    ]);
+    expect(printed, printed.stderr).toMatchObject({code: 0});
+    expect(printed.stderr).not.toContain('s3cret-proxy');
+    const objects = parseAllDocuments(printed.stdout).map(
+      (document) => document.toJS() as {kind?: string},
+    );
+    const deployment = objects.find((object) => object.kind === 'Deployment');
+    expect(JSON.stringify(deployment)).toContain(
+      JSON.stringify({name: 'NO_PROXY', value: '.corp.example,10.0.0.0/8'}),
+    );
+    // Every object as the apiserver validates it (a dry run: demo's agent is untouched).
+    const dryRun = await kubectl(cluster.kubeconfigPath, ['apply', '--dry-run=server', '-f', '-'], {
+      input: printed.stdout,
+    });
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain('configmap/porthole-agent-proxy-ca created (server dry run)');
+    expect((await run(['delete', '-n', 'proxied', '--yes'])).code).toBe(0);
+  });
+
+  it('refuses proxy settings that cannot work before registering anything', async () => {
+    const connect = (...flags: string[]) => run(['connect', '-n', 'never', ...flags]);
+    const socks = await connect('--proxy-https', 'socks5://agent:s3cret-proxy@proxy:1080');
+    expect(socks.code).toBe(1);
+    expect(socks.stderr).toMatch(
+      /^error ERR_TUNNEL_PROXY_INVALID: --proxy-https names a socks5 proxy/,
+    );
+    expect(socks.stderr).not.toContain('s3cret-proxy');
+    const alone = await connect('--proxy-cert', 'ca.pem');
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--proxy-skip-range and --proxy-cert go with --proxy-https');
+    const empty = await connect('--proxy-https', 'proxy:3128', '--proxy-skip-range', 'a,,b');
+    expect(empty.code).toBe(2);
+    const notCert = await connect(
+      '--proxy-https',
+      'proxy:3128',
+      '--proxy-cert',
+      join(home, 'missing.pem'),
+    );
+    expect(notCert.stderr).toMatch(
+      /^error ERR_CLI_INPUT: --proxy-cert \S+ is not a readable PEM certificate/,
+    );
+    expect((await run(['show', '-n', 'never'])).stderr).toContain('ERR_CONTROL_CLUSTER_NOT_FOUND');
   });
 
   it('deletes the cluster and removes its agent from the cluster', async () => {
