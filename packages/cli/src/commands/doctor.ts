@@ -192,7 +192,7 @@ async function upgrades(facts: Facts): Promise<Finding> {
 async function signedIn(facts: Facts, context: CliContext): Promise<Finding> {
   const files = new SignInFiles(dataDir(context));
   const session = await files.readSession();
-  const result = await files.withLock(() => accessToken(session, files));
+  const result = await files.withLock(() => accessToken(session, files, context.env));
   facts.userToken = result.accessToken;
   return {
     ok: true,

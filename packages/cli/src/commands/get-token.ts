@@ -16,7 +16,9 @@ export async function run(args: readonly string[], context: CliContext): Promise
       'Run: porthole get-token',
     );
   const files = new SignInFiles(dataDir(context));
-  const result = await files.withLock(async () => accessToken(await files.readSession(), files));
+  const result = await files.withLock(async () =>
+    accessToken(await files.readSession(), files, context.env),
+  );
   const credential = {
     apiVersion: 'client.authentication.k8s.io/v1',
     kind: 'ExecCredential',

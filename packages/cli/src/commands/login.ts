@@ -7,6 +7,7 @@ import {ControlPlaneClient} from '../control-plane/control-plane-client.js';
 import {parseFlags} from '../flags.js';
 import {openBrowser} from '../open-browser.js';
 import {confidentialClient, publicClient, tokenSubject} from '../sign-in/msal-apps.js';
+import {MsalNetworkClient} from '../sign-in/msal-network.js';
 import {SignInFiles} from '../sign-in/session-files.js';
 import type {SignInSession} from '../sign-in/session-files.js';
 import {dataDir} from '../data-dir.js';
@@ -87,6 +88,9 @@ export async function run(args: readonly string[], context: CliContext): Promise
   const files = new SignInFiles(dataDir(context));
   const scopes = [serverScope(serverApp)];
   const base = {authority, clientId, serverApp, ...(relay === undefined ? {} : {relay})};
+  // MSAL's calls go through the proxy the environment names; the interactive flow's loopback
+  // redirect server is MSAL's own and local.
+  const network = new MsalNetworkClient(context.env);
   let result: AuthenticationResult | null;
   let session: SignInSession;
   try {
@@ -95,7 +99,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
         ...(values.secret === undefined ? {} : {clientSecret: values.secret}),
         ...(values.certificate === undefined ? {} : {certificatePath: values.certificate}),
       };
-      const app = await confidentialClient({...base, ...secrets}, files);
+      const app = await confidentialClient({...base, ...secrets}, files, network);
       result = await app.acquireTokenByClientCredential({scopes});
       const subject = tokenSubject(result?.accessToken ?? '');
       session = {
@@ -107,7 +111,7 @@ export async function run(args: readonly string[], context: CliContext): Promise
         tenantId: subject.tid ?? '',
       };
     } else {
-      const app = publicClient(base, files);
+      const app = publicClient(base, files, network);
       if (values['dev-user'] !== undefined) {
         // The password grant: only the development provider takes it (checked above).
         // eslint-disable-next-line @typescript-eslint/no-deprecated
@@ -147,6 +151,9 @@ export async function run(args: readonly string[], context: CliContext): Promise
     }
   } catch (err) {
     if (err instanceof CliUsageError) throw err;
+    // A failing proxy keeps its own code and hint: they say what to fix, not the sign-in.
+    const proxyFailure = network.proxyFailure(err);
+    if (proxyFailure) throw proxyFailure;
     throw new CliSignInError(
       'ERR_CLI_SIGN_IN_FAILED',
       `Sign-in failed: ${(err as {errorCode?: string}).errorCode ?? (err as Error).message}`,
@@ -178,6 +185,7 @@ async function relaySignIn(
   }
   const metadata = await new ControlPlaneClient({
     relay,
+    env: context.env,
     ...(context.correlationId ? {correlationId: context.correlationId} : {}),
   }).metadata();
   if (!metadata.authentication) {

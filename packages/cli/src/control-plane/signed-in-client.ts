@@ -37,7 +37,8 @@ export async function signedInClient(
   }
   return new ControlPlaneClient({
     relay,
-    token: async () => (await files.withLock(() => accessToken(session, files))).accessToken,
+    token: async () =>
+      (await files.withLock(() => accessToken(session, files, context.env))).accessToken,
     ...(context.correlationId ? {correlationId: context.correlationId} : {}),
     env: context.env,
   });

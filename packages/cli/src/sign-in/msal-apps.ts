@@ -7,12 +7,19 @@ import {
   PublicClientApplication,
 } from '@azure/msal-node';
 import type {AuthenticationResult, Configuration} from '@azure/msal-node';
+import type {EgressEnvironment} from '@porthole/agent-bridge';
 import {isEntraAuthority, serverScope} from '@porthole/core/auth';
 
 import {CliInputError, CliSignInError} from '../errors.js';
+import {MsalNetworkClient} from './msal-network.js';
 import type {SignInFiles, SignInSession} from './session-files.js';
 
-function msalConfiguration(authority: string, clientId: string, files: SignInFiles): Configuration {
+function msalConfiguration(
+  authority: string,
+  clientId: string,
+  files: SignInFiles,
+  network: MsalNetworkClient,
+): Configuration {
   const url = new URL(authority);
   return {
     auth: {
@@ -21,28 +28,36 @@ function msalConfiguration(authority: string, clientId: string, files: SignInFil
       ...(isEntraAuthority(authority) ? {} : {knownAuthorities: [url.host]}),
     },
     cache: {cachePlugin: files.cachePlugin()},
+    system: {networkClient: network},
   };
 }
 
-/** A user's sign-in: the public client app at the authority, its cache in the sign-in files. */
+/**
+ * A user's sign-in: the public client app at the authority, its cache in the sign-in files,
+ * its calls to the identity provider made by `network`.
+ */
 export function publicClient(
   session: Pick<SignInSession, 'authority' | 'clientId'>,
   files: SignInFiles,
+  network: MsalNetworkClient,
 ): PublicClientApplication {
-  return new PublicClientApplication(msalConfiguration(session.authority, session.clientId, files));
+  return new PublicClientApplication(
+    msalConfiguration(session.authority, session.clientId, files, network),
+  );
 }
 
 /**
  * A service principal's app, with its secret or its certificate (a PEM file holding the
- * certificate and its private key).
+ * certificate and its private key), its calls to the identity provider made by `network`.
  *
  * @throws CliInputError when the certificate file cannot be read or holds no certificate and key
  */
 export async function confidentialClient(
   session: Pick<SignInSession, 'authority' | 'clientId' | 'clientSecret' | 'certificatePath'>,
   files: SignInFiles,
+  network: MsalNetworkClient,
 ): Promise<ConfidentialClientApplication> {
-  const configuration = msalConfiguration(session.authority, session.clientId, files);
+  const configuration = msalConfiguration(session.authority, session.clientId, files, network);
   if (session.certificatePath !== undefined) {
     let pem: string;
     try {
@@ -83,14 +98,17 @@ export function tokenSubject(token: string): {oid: string | undefined; tid: stri
 
 /**
  * A fresh access token for the clusters' server app, from the cache or refreshed — never by
- * asking the user, which `porthole login` does.
+ * asking the user, which `porthole login` does. A refresh goes through the forward proxy that
+ * `env` names.
  *
  * @throws CliSignInError `ERR_CLI_SIGN_IN_REQUIRED` when nobody is signed in or the sign-in
- *   needs the user again; `ERR_CLI_SIGN_IN_FAILED` when the identity provider refuses
+ *   needs the user again; `ERR_CLI_SIGN_IN_FAILED` when the identity provider refuses;
+ *   the proxy's own `ForwardProxyError` (`ERR_TUNNEL_PROXY_*`) when a proxy fails
  */
 export async function accessToken(
   session: SignInSession | undefined,
   files: SignInFiles,
+  env: EgressEnvironment,
 ): Promise<AuthenticationResult> {
   if (!session) {
     throw new CliSignInError(
@@ -100,19 +118,23 @@ export async function accessToken(
     );
   }
   const scopes = [serverScope(session.serverApp)];
+  const network = new MsalNetworkClient(env);
   try {
     if (session.kind === 'servicePrincipal') {
-      const app = await confidentialClient(session, files);
+      const app = await confidentialClient(session, files, network);
       const result = await app.acquireTokenByClientCredential({scopes});
       if (!result) throw new Error('no token in the answer');
       return result;
     }
-    const app = publicClient(session, files);
+    const app = publicClient(session, files, network);
     const account = await app.getTokenCache().getAccountByHomeId(session.homeAccountId ?? '');
     if (!account)
       throw new InteractionRequiredAuthError('no_account', 'the account is not in the cache');
     return await app.acquireTokenSilent({account, scopes});
   } catch (err) {
+    // A failing proxy keeps its own code and hint: they say what to fix, not the sign-in.
+    const proxyFailure = network.proxyFailure(err);
+    if (proxyFailure) throw proxyFailure;
     if (err instanceof InteractionRequiredAuthError) {
       throw new CliSignInError(
         'ERR_CLI_SIGN_IN_REQUIRED',
