@@ -211,6 +211,7 @@ export const COMMANDS: readonly CommandDescriptor[] = [
       'porthole relay serve --listen 127.0.0.1:0 --hybrid-connection clusters/dev --sas-key dev=s3cret',
       'porthole relay serve --listen 0.0.0.0:443 --tls-cert relay.crt --tls-key relay.key --data-dir /var/lib/porthole',
       'porthole relay serve --dev-identity   # plus an Entra-shaped identity provider on 127.0.0.1:9351, for development',
+      'PORTHOLE_GRAPH_CLIENT_SECRET=… porthole relay serve --entra-tenant 72f988bf-86f1-41af-91ab-2d7cd011db47 --entra-audience 6256c85f-0aad-4d50-b960-e6e9b21efe35 --graph-client-id 1a2b3c4d-5e6f-4789-8abc-def012345678   # groups of users in over 200 from Graph',
       'PORTHOLE_DATABASE_URL=postgres://relay:…@db.internal/porthole porthole relay serve --listen 0.0.0.0:443 --tls-cert relay.crt --tls-key relay.key   # relays sharing one database',
     ],
     load: () => import('./commands/relay-serve.js'),

@@ -13,30 +13,42 @@ import type {RoleAssignment} from '@porthole/core/auth';
 import type {CliContext} from './command.js';
 import {CliInputError, CliUsageError} from './errors.js';
 
+/**
+ * The `parseArgs` options of reading the groups of tokens with group overage from Microsoft
+ * Graph, which the agent and the relay's control plane both take.
+ */
+export const GRAPH_OPTIONS = {
+  'graph-url': {type: 'string'},
+  'graph-client-id': {type: 'string'},
+  'graph-client-secret': {type: 'string'},
+  'graph-token-url': {type: 'string'},
+  'graph-scope': {type: 'string'},
+} as const;
+
+/** The values of {@link GRAPH_OPTIONS}. */
+export interface GraphValues {
+  'graph-url'?: string | undefined;
+  'graph-client-id'?: string | undefined;
+  'graph-client-secret'?: string | undefined;
+  'graph-token-url'?: string | undefined;
+  'graph-scope'?: string | undefined;
+}
+
 /** The `parseArgs` options of the agent's Entra sign-in. */
 export const ENTRA_OPTIONS = {
   'entra-tenant': {type: 'string', multiple: true},
   'entra-audience': {type: 'string', multiple: true},
   'entra-issuer': {type: 'string', multiple: true},
   'entra-user-name': {type: 'string'},
-  'graph-url': {type: 'string'},
-  'graph-client-id': {type: 'string'},
-  'graph-client-secret': {type: 'string'},
-  'graph-token-url': {type: 'string'},
-  'graph-scope': {type: 'string'},
+  ...GRAPH_OPTIONS,
   'role-assignments': {type: 'string'},
 } as const;
 
-interface EntraValues {
+interface EntraValues extends GraphValues {
   'entra-tenant'?: string[] | undefined;
   'entra-audience'?: string[] | undefined;
   'entra-issuer'?: string[] | undefined;
   'entra-user-name'?: string | undefined;
-  'graph-url'?: string | undefined;
-  'graph-client-id'?: string | undefined;
-  'graph-client-secret'?: string | undefined;
-  'graph-token-url'?: string | undefined;
-  'graph-scope'?: string | undefined;
   'role-assignments'?: string | undefined;
 }
 
@@ -53,8 +65,8 @@ export interface EntraConfig {
   roleAssignmentsFile: string | undefined;
 }
 
-/** How the agent reads the groups of tokens with group overage from Microsoft Graph. */
-interface GraphConfig {
+/** How the agent or the relay reads the groups of tokens with group overage from Microsoft Graph. */
+export interface GraphConfig {
   baseUrl: string;
   tokenUrl: string;
   scope: string;
@@ -62,14 +74,17 @@ interface GraphConfig {
   clientSecret: string;
 }
 
+/** The Graph flags as given: `tokenUrl` is left to the tenant when not given. */
+export type GraphFlags = Omit<GraphConfig, 'tokenUrl'> & {tokenUrl: string | undefined};
+
 /**
  * What the flags say of judging Entra tokens besides the accepted tokens themselves — how
  * users are named, and Graph — which apply whether the tokens come from flags or from the
- * control plane. `graph.tokenUrl` is left to the tenant when not given.
+ * control plane.
  */
 export interface EntraOptions {
   userName: 'oid' | 'upn';
-  graph: (Omit<GraphConfig, 'tokenUrl'> & {tokenUrl: string | undefined}) | undefined;
+  graph: GraphFlags | undefined;
 }
 
 /**
@@ -170,26 +185,70 @@ export function entraOptions(values: EntraValues, context: CliContext): EntraOpt
       HINT,
     );
   }
+  return {userName, graph: graphFlags(values, context, HINT)};
+}
+
+/**
+ * Reads the Graph flags: `--graph-client-id`, its secret in `PORTHOLE_GRAPH_CLIENT_SECRET` (or
+ * `--graph-client-secret`), and Microsoft Graph's URL and scope unless given; none without
+ * `--graph-client-id`.
+ *
+ * @param hint the command's own, for a usage error
+ * @throws CliUsageError when the secret is missing (never quoting one)
+ */
+export function graphFlags(
+  values: GraphValues,
+  context: CliContext,
+  hint: string,
+): GraphFlags | undefined {
   const clientId = values['graph-client-id'];
-  if (clientId === undefined) return {userName, graph: undefined};
+  if (clientId === undefined) return undefined;
   const clientSecret = values['graph-client-secret'] ?? context.env.PORTHOLE_GRAPH_CLIENT_SECRET;
   if (!clientSecret) {
     throw new CliUsageError(
       '--graph-client-id needs its secret in PORTHOLE_GRAPH_CLIENT_SECRET (or --graph-client-secret)',
-      HINT,
+      hint,
     );
   }
   return {
-    userName,
-    graph: {
-      baseUrl: (values['graph-url'] ?? 'https://graph.microsoft.com').replace(/\/$/, ''),
-      tokenUrl: values['graph-token-url'],
-      // Graph's own audience, whatever URL serves it (a national cloud names its own).
-      scope: values['graph-scope'] ?? 'https://graph.microsoft.com/.default',
-      clientId,
-      clientSecret,
-    },
+    baseUrl: (values['graph-url'] ?? 'https://graph.microsoft.com').replace(/\/$/, ''),
+    tokenUrl: values['graph-token-url'],
+    // Graph's own audience, whatever URL serves it (a national cloud names its own).
+    scope: values['graph-scope'] ?? 'https://graph.microsoft.com/.default',
+    clientId,
+    clientSecret,
   };
+}
+
+/** The Graph flags with the token URL defaulted to the tenant's. */
+export function graphForTenant(graph: GraphFlags, tenant: string): GraphConfig {
+  return {
+    ...graph,
+    tokenUrl: graph.tokenUrl ?? `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token`,
+  };
+}
+
+/**
+ * A resolver of the groups of tokens with group overage, signing in to Graph with the
+ * configured app's client credentials.
+ *
+ * @param options.fetch how Graph and its token endpoint are reached; default the global `fetch`
+ */
+export function graphGroupResolver(
+  graph: GraphConfig,
+  options: {fetch?: typeof fetch} = {},
+): GraphGroupResolver {
+  return new GraphGroupResolver({
+    graphBaseUrl: graph.baseUrl,
+    ...options,
+    token: clientCredentialToken({
+      ...options,
+      tokenEndpoint: graph.tokenUrl,
+      clientId: graph.clientId,
+      clientSecret: graph.clientSecret,
+      scope: graph.scope,
+    }),
+  });
 }
 
 /**
@@ -227,14 +286,7 @@ function forTenants(
   tenants: readonly string[],
 ): Pick<EntraConfig, 'userName' | 'graph'> {
   const {graph} = options;
-  return {
-    userName: options.userName,
-    graph: graph && {
-      ...graph,
-      tokenUrl:
-        graph.tokenUrl ?? `https://login.microsoftonline.com/${tenants[0] ?? ''}/oauth2/v2.0/token`,
-    },
-  };
+  return {userName: options.userName, graph: graph && graphForTenant(graph, tenants[0] ?? '')};
 }
 
 /**
@@ -264,21 +316,7 @@ export async function entraStage(
   return entraAuthenticator({
     validator: new EntraTokenValidator({...config, fetch}),
     identity: {userName: config.userName},
-    ...(graph
-      ? {
-          groups: new GraphGroupResolver({
-            graphBaseUrl: graph.baseUrl,
-            fetch,
-            token: clientCredentialToken({
-              fetch,
-              tokenEndpoint: graph.tokenUrl,
-              clientId: graph.clientId,
-              clientSecret: graph.clientSecret,
-              scope: graph.scope,
-            }),
-          }),
-        }
-      : {}),
+    ...(graph ? {groups: graphGroupResolver(graph, {fetch})} : {}),
     agentToken: agentCredential.token,
     ...(config.roleAssignmentsFile !== undefined
       ? {roleAssignments: {assignments: await roleAssignmentsFrom(config.roleAssignmentsFile)}}

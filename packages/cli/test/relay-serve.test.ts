@@ -2,17 +2,20 @@ import {spawn} from 'node:child_process';
 import type {ChildProcessByStdio} from 'node:child_process';
 import {once} from 'node:events';
 import {createServer} from 'node:net';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {createInterface} from 'node:readline';
 import type {Readable} from 'node:stream';
 import {fileURLToPath} from 'node:url';
-import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {afterEach, beforeEach, describe, expect, it, onTestFinished} from 'vitest';
 import {WebSocket} from 'ws';
 
 import {connectSender, createSasToken, HybridConnectionListener} from '@porthole/core/protocol';
 import type {WebSocketLike} from '@porthole/core/protocol';
+import {DevIdentityProvider} from '@porthole/relay';
+
+import {crowdedDirectory} from './crowded-directory.js';
 
 const bin = fileURLToPath(new URL('../bin/porthole.js', import.meta.url));
 const webSocket = (
@@ -237,6 +240,25 @@ describe('porthole relay serve', () => {
       ['--dev-identity', '--entra-tenant', '2b3c4d5e-0000-4000-8000-000000000001'],
       '--entra-tenant and --dev-identity exclude each other',
     ],
+    [
+      ['--graph-client-id', '2b3c4d5e-0000-4000-8000-000000000005'],
+      '--graph-client-id needs --entra-tenant',
+    ],
+    [
+      [
+        '--entra-tenant',
+        '2b3c4d5e-0000-4000-8000-000000000001',
+        '--entra-audience',
+        '2b3c4d5e-0000-4000-8000-000000000002',
+        '--graph-client-id',
+        '2b3c4d5e-0000-4000-8000-000000000005',
+      ],
+      '--graph-client-id needs its secret in PORTHOLE_GRAPH_CLIENT_SECRET (or --graph-client-secret)',
+    ],
+    [
+      ['--dev-identity', '--graph-url', 'https://graph.example'],
+      "--graph-url and --dev-identity exclude each other: the relay reads the embedded provider's Graph as its service principal porthole-relay",
+    ],
     [['--offline-after', '0'], '--offline-after must be a whole number of seconds (got "0")'],
     [
       ['--sender-token-lifetime', '1h'],
@@ -251,6 +273,67 @@ describe('porthole relay serve', () => {
     const [code] = (await once(refused.child, 'exit')) as [number];
     expect(code).toBe(2);
     expect(refused.stderr()).toContain(`error ERR_CLI_USAGE: ${message}`);
+  });
+
+  it('reads the groups of tokens with group overage from the Graph its --graph-* flags name', async () => {
+    const {directory, admin, crowd, group, graphReader} = crowdedDirectory('relay-graph-reader');
+    const identity = await DevIdentityProvider.start({directory, log: () => undefined});
+    onTestFinished(() => identity.close());
+    const caPath = join(dataDir, 'identity-ca.pem');
+    await writeFile(caPath, identity.caPem);
+    const relay = serveWith(
+      {NODE_EXTRA_CA_CERTS: caPath, PORTHOLE_GRAPH_CLIENT_SECRET: graphReader.secret},
+      '--listen',
+      '127.0.0.1:0',
+      '--entra-tenant',
+      directory.tenantId,
+      '--entra-audience',
+      directory.api.clientId,
+      '--entra-issuer',
+      identity.issuer,
+      '--admin',
+      admin.objectId,
+      '--graph-url',
+      identity.graphBaseUrl,
+      '--graph-token-url',
+      identity.tokenEndpoint,
+      '--graph-client-id',
+      graphReader.clientId,
+    );
+    const url = await relay.listening;
+    const call = async (path: string, token: string, body?: unknown) => {
+      const response = await fetch(`${url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : {'content-type': 'application/json'}),
+        },
+        ...(body === undefined ? {} : {body: JSON.stringify(body)}),
+      });
+      return {status: response.status, body: await response.json()};
+    };
+    const adminToken = (await identity.signIn(admin.name)).access_token;
+    expect(await call('/api/v1/clusters', adminToken, {name: 'prod'})).toMatchObject({
+      status: 201,
+    });
+    expect(
+      await call('/api/v1/clusters/prod/roleAssignments', adminToken, {
+        principalId: group,
+        principalType: 'Group',
+        role: 'Cluster User',
+      }),
+    ).toMatchObject({status: 201});
+
+    const crowdToken = (await identity.signIn(crowd.name)).access_token;
+    const claims = JSON.parse(
+      Buffer.from(crowdToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ) as Record<string, unknown>;
+    expect(claims).toMatchObject({oid: crowd.objectId, _claim_names: {groups: 'src1'}});
+    expect(await call('/api/v1/clusters/prod', crowdToken)).toMatchObject({
+      status: 200,
+      body: {name: 'prod'},
+    });
+    expect(relay.stderr()).not.toContain(graphReader.secret);
   });
 
   it("exits 1 with ERR_RELAY_STORE for a database it cannot use, never printing the URL's password", async () => {

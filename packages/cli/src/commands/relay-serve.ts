@@ -2,7 +2,7 @@ import {once} from 'node:events';
 import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 
-import type {DevDirectory, DevIdentityProvider} from '@porthole/relay';
+import type {DevIdentityProvider} from '@porthole/relay';
 
 import type {CliContext} from '../command.js';
 import {consoleFiles} from '../console-files.js';
@@ -11,6 +11,7 @@ import {
   CONTROL_PLANE_SERVE_OPTIONS,
   controlPlaneOptions,
   controlPlaneSettings,
+  DEV_RELAY_PRINCIPAL,
 } from '../control-plane/serve-flags.js';
 import type {ControlPlaneSettings} from '../control-plane/serve-flags.js';
 import {CliInputError, CliUsageError, ExitCode} from '../errors.js';
@@ -22,7 +23,8 @@ const USAGE_HINT = 'Run "porthole relay serve --help" for its options.';
  * `porthole relay serve`: runs the relay until SIGINT or SIGTERM. The bound URL is printed as
  * `listening on <url>` once it accepts connections, so that scripts can wait for that line.
  * With `--dev-identity` it also runs the embedded, Entra-shaped identity provider for
- * development, tests and air-gapped sites, and prints its issuer and the CA to trust.
+ * development, tests and air-gapped sites, and prints its issuer and the CA to trust; the
+ * control plane reads that provider's Graph for tokens with group overage.
  * `--database-url` (or `PORTHOLE_DATABASE_URL`) keeps the state in PostgreSQL, shared by
  * several relays, instead of SQLite in the data directory.
  */
@@ -52,21 +54,22 @@ export async function run(args: readonly string[], context: CliContext): Promise
       options.devIdentity &&
       (await startDevIdentity(options.devIdentity, options.dataDir, context));
     const consoleDir = await consoleFiles(options.consoleDir);
+    const controlPlane = controlPlaneOptions(
+      options.controlPlane,
+      identity
+        ? {provider: identity.provider, fetch: fetchTrusting(identity.provider.caPem)}
+        : undefined,
+    );
+    if (identity && controlPlane.groups === undefined) {
+      context.stderr.write(
+        `relay: tokens with group overage count only their own object id: the directory ${identity.directoryPath} has no service principal ${DEV_RELAY_PRINCIPAL} to read Graph as (relay serve puts one only in the directories it makes; add one with "graphPermissions": ["GroupMember.Read.All"])\n`,
+      );
+    }
     const relay = new RelayServer({
       store,
       log: stderrLogger,
       ...(consoleDir === undefined ? {} : {console: {dir: consoleDir}}),
-      controlPlane: controlPlaneOptions(
-        options.controlPlane,
-        identity
-          ? {
-              issuer: identity.provider.issuer,
-              authority: identity.provider.authority,
-              directory: identity.directory,
-              fetch: fetchTrusting(identity.provider.caPem),
-            }
-          : undefined,
-      ),
+      controlPlane,
     });
     let url: string;
     try {
@@ -155,7 +158,7 @@ function parseOptions(args: readonly string[], context: CliContext): ServeOption
     databaseUrl: values['database-url'] || context.env.PORTHOLE_DATABASE_URL || undefined,
     hybridConnections: values['hybrid-connection'] ?? [],
     sasKeys,
-    controlPlane: controlPlaneSettings(values, devIdentity),
+    controlPlane: controlPlaneSettings(values, devIdentity, context),
     consoleDir: values['console-dir'],
     devIdentity: devIdentity
       ? {
@@ -186,12 +189,13 @@ async function startDevIdentity(
   identity: NonNullable<ServeOptions['devIdentity']>,
   dataDir: string,
   context: CliContext,
-): Promise<{provider: DevIdentityProvider; directory: DevDirectory}> {
+): Promise<{provider: DevIdentityProvider; directoryPath: string}> {
   const {DevIdentityProvider, ensureDevDirectory, loadDevDirectory, stderrLogger} =
     await import('@porthole/relay');
+  const directoryPath = identity.directory ?? join(dataDir, 'dev-identity', 'directory.json');
   const directory = identity.directory
-    ? await loadDevDirectory(identity.directory)
-    : await ensureDevDirectory(join(dataDir, 'dev-identity', 'directory.json'));
+    ? await loadDevDirectory(directoryPath)
+    : await ensureDevDirectory(directoryPath);
   const provider = await DevIdentityProvider.start({
     directory,
     host: identity.host,
@@ -203,7 +207,7 @@ async function startDevIdentity(
   await writeFile(caPath, provider.caPem);
   context.stdout.write(`identity provider at ${provider.issuer}\n`);
   context.stdout.write(`identity provider CA: ${caPath}\n`);
-  return {provider, directory};
+  return {provider, directoryPath};
 }
 
 async function readTls(

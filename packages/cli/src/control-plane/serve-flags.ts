@@ -1,10 +1,30 @@
-import type {ControlPlaneOptions, DevDirectory} from '@porthole/relay';
+import type {ControlPlaneOptions, DevIdentityProvider} from '@porthole/relay';
 import {isObjectId} from '@porthole/core/auth';
 
-import {acceptedEntraTokens} from '../entra-flags.js';
+import type {CliContext} from '../command.js';
+import {
+  acceptedEntraTokens,
+  GRAPH_OPTIONS,
+  graphFlags,
+  graphForTenant,
+  graphGroupResolver,
+} from '../entra-flags.js';
+import type {GraphConfig, GraphValues} from '../entra-flags.js';
 import {CliUsageError} from '../errors.js';
 
 const HINT = 'Run "porthole relay serve --help" for its options.';
+
+/**
+ * The service principal of the embedded provider's directory that the relay reads Graph as,
+ * for the groups of tokens with group overage (`GroupMember.Read.All`).
+ */
+export const DEV_RELAY_PRINCIPAL = 'porthole-relay';
+
+/** What the control plane needs of the embedded identity provider. */
+type DevProvider = Pick<
+  DevIdentityProvider,
+  'issuer' | 'authority' | 'directory' | 'tokenEndpoint' | 'graphBaseUrl' | 'graphAudience'
+>;
 
 /** The `parseArgs` options of the relay's control plane. */
 export const CONTROL_PLANE_SERVE_OPTIONS = {
@@ -13,6 +33,7 @@ export const CONTROL_PLANE_SERVE_OPTIONS = {
   'entra-issuer': {type: 'string', multiple: true},
   'entra-client-id': {type: 'string'},
   'entra-console-client-id': {type: 'string'},
+  ...GRAPH_OPTIONS,
   'cors-origin': {type: 'string', multiple: true},
   admin: {type: 'string', multiple: true},
   'public-url': {type: 'string'},
@@ -22,7 +43,7 @@ export const CONTROL_PLANE_SERVE_OPTIONS = {
   'agent-credential-lifetime': {type: 'string'},
 } as const;
 
-interface ServeValues {
+interface ServeValues extends GraphValues {
   'entra-tenant'?: string[] | undefined;
   'entra-audience'?: string[] | undefined;
   'entra-issuer'?: string[] | undefined;
@@ -46,6 +67,8 @@ export interface ControlPlaneSettings {
         audiences: string[];
         clientId: string | undefined;
         consoleClientId: string | undefined;
+        /** How the groups of tokens with group overage are read from Microsoft Graph. */
+        graph: GraphConfig | undefined;
       }
     | undefined;
   administrators: string[];
@@ -56,14 +79,17 @@ export interface ControlPlaneSettings {
 
 /**
  * Reads and checks the control plane's flags: `--entra-tenant` with `--entra-audience` (the
- * server app) sign callers in with Microsoft Entra ID; `--admin` names the object ids that
- * administer the relay; the lifetimes and intervals are seconds.
+ * server app) sign callers in with Microsoft Entra ID, and `--graph-client-id` (secret in
+ * `PORTHOLE_GRAPH_CLIENT_SECRET`) lets the relay read the groups of tokens with group overage,
+ * as the agent's same flags do; `--admin` names the object ids that administer the relay; the
+ * lifetimes and intervals are seconds.
  *
- * @throws CliUsageError naming the flag at fault
+ * @throws CliUsageError naming the flag at fault (never a secret)
  */
 export function controlPlaneSettings(
   values: ServeValues,
   devIdentity: boolean,
+  context: CliContext,
 ): ControlPlaneSettings {
   const tenants = values['entra-tenant'] ?? [];
   const audiences = values['entra-audience'] ?? [];
@@ -85,6 +111,18 @@ export function controlPlaneSettings(
   if (tenants.length === 0 && entraFlags.length > 0) {
     throw new CliUsageError(`--${entraFlags[0] ?? ''} needs --entra-tenant`, HINT);
   }
+  const graphFlag = (Object.keys(GRAPH_OPTIONS) as (keyof GraphValues)[]).find(
+    (flag) => values[flag] !== undefined,
+  );
+  if (graphFlag !== undefined && devIdentity) {
+    throw new CliUsageError(
+      `--${graphFlag} and --dev-identity exclude each other: the relay reads the embedded provider's Graph as its service principal ${DEV_RELAY_PRINCIPAL}`,
+      HINT,
+    );
+  }
+  if (graphFlag !== undefined && tenants.length === 0) {
+    throw new CliUsageError(`--${graphFlag} needs --entra-tenant`, HINT);
+  }
   const badAdmin = (values.admin ?? []).find((id): boolean => !isObjectId(id));
   if (badAdmin !== undefined) {
     throw new CliUsageError(
@@ -99,6 +137,7 @@ export function controlPlaneSettings(
       HINT,
     );
   }
+  const graph = graphFlags(values, context, HINT);
   return {
     entra:
       tenants.length === 0
@@ -107,6 +146,7 @@ export function controlPlaneSettings(
             ...acceptedEntraTokens(tenants, audiences, values['entra-issuer'] ?? [], HINT),
             clientId: values['entra-client-id'],
             consoleClientId: values['entra-console-client-id'],
+            graph: graph && graphForTenant(graph, tenants[0] ?? ''),
           },
     administrators: values.admin ?? [],
     corsOrigins: origins(values['cors-origin'] ?? []),
@@ -122,12 +162,13 @@ export function controlPlaneSettings(
 
 /**
  * The control plane's options: from the settings, or — with the embedded identity provider —
- * signing in against it, with its first user as administrator unless `--admin` names others.
+ * signing in against it, with its first user as administrator unless `--admin` names others,
+ * and reading its Graph as {@link DEV_RELAY_PRINCIPAL} when the directory has it. `dev.fetch`
+ * reaches the provider (its discovery, keys, token endpoint and Graph).
  */
 export function controlPlaneOptions(
   settings: ControlPlaneSettings,
-  dev:
-    {issuer: string; authority: string; directory: DevDirectory; fetch: typeof fetch} | undefined,
+  dev: {provider: DevProvider; fetch: typeof fetch} | undefined,
 ): ControlPlaneOptions {
   const base = {
     ...(settings.publicUrl === undefined ? {} : {publicUrl: settings.publicUrl}),
@@ -135,7 +176,11 @@ export function controlPlaneOptions(
     limits: settings.limits,
   };
   if (dev) {
-    const {directory} = dev;
+    const {provider} = dev;
+    const {directory} = provider;
+    const graphReader = directory.servicePrincipals?.find(
+      (principal) => principal.name === DEV_RELAY_PRINCIPAL,
+    );
     const cli =
       directory.publicClients?.find((client) => client.name === 'porthole-cli') ??
       directory.publicClients?.[0];
@@ -147,16 +192,30 @@ export function controlPlaneOptions(
       ...base,
       entra: {
         tenants: [directory.tenantId],
-        issuers: [dev.issuer],
+        issuers: [provider.issuer],
         audiences: [directory.api.clientId],
       },
       fetch: dev.fetch,
+      ...(graphReader
+        ? {
+            groups: graphGroupResolver(
+              {
+                baseUrl: provider.graphBaseUrl,
+                tokenUrl: provider.tokenEndpoint,
+                scope: `${provider.graphAudience}/.default`,
+                clientId: graphReader.clientId,
+                clientSecret: graphReader.secret,
+              },
+              {fetch: dev.fetch},
+            ),
+          }
+        : {}),
       administrators:
         settings.administrators.length > 0 ? settings.administrators : firstUser ? [firstUser] : [],
       ...(cli
         ? {
             signIn: {
-              authority: dev.authority,
+              authority: provider.authority,
               tenantId: directory.tenantId,
               serverApp: directory.api.clientId,
               clientId: cli.clientId,
@@ -170,7 +229,8 @@ export function controlPlaneOptions(
   const tenant = entra?.tenants[0];
   return {
     ...base,
-    entra,
+    entra: entra && {tenants: entra.tenants, issuers: entra.issuers, audiences: entra.audiences},
+    ...(entra?.graph ? {groups: graphGroupResolver(entra.graph)} : {}),
     administrators: settings.administrators,
     ...(entra?.clientId && tenant
       ? {

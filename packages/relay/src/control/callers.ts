@@ -1,7 +1,7 @@
 import type {IncomingMessage} from 'node:http';
 
 import {entraIdentity, EntraTokenValidator} from '@porthole/core/auth';
-import type {GraphGroupResolver} from '@porthole/core/auth';
+import type {EntraIdentity, GraphGroupResolver} from '@porthole/core/auth';
 import {parseSasToken} from '@porthole/core/protocol';
 
 import type {SasAuthorizer} from '../auth/sas-authorizer.js';
@@ -44,8 +44,9 @@ export class UserAuthenticator {
   }
 
   /**
-   * @throws ControlError `ERR_CONTROL_UNAVAILABLE` when no sign-in is configured,
-   *   `ERR_CONTROL_UNAUTHENTICATED` for a missing, invalid or expired token
+   * @throws ControlError `ERR_CONTROL_UNAVAILABLE` when no sign-in is configured or the groups
+   *   of a token with group overage cannot be read, `ERR_CONTROL_UNAUTHENTICATED` for a missing,
+   *   invalid or expired token
    */
   async authenticate(request: IncomingMessage): Promise<UserCaller> {
     if (!this.#validator) {
@@ -85,14 +86,7 @@ export class UserAuthenticator {
         {cause: err},
       );
     }
-    const groups =
-      identity.groups ??
-      (this.#groups
-        ? await this.#groups.groupsOf(
-            {kind: identity.kind, objectId: identity.objectId},
-            identity.expiresAt,
-          )
-        : []);
+    const groups = identity.groups ?? (await this.#overageGroups(identity));
     const principalIds = new Set([identity.objectId, ...groups].map((id) => id.toLowerCase()));
     return {
       objectId: identity.objectId,
@@ -100,6 +94,29 @@ export class UserAuthenticator {
       principalIds,
       administrator: [...principalIds].some((id) => this.#administrators.has(id)),
     };
+  }
+
+  /**
+   * The groups of a token with group overage, from Graph; none without a resolver. When Graph
+   * cannot answer, nothing is assumed — a caller who holds a role only through a group would be
+   * refused for the wrong reason — so the request fails as unavailable, to be tried again.
+   */
+  async #overageGroups(identity: EntraIdentity): Promise<string[]> {
+    if (!this.#groups) return [];
+    try {
+      return await this.#groups.groupsOf(
+        {kind: identity.kind, objectId: identity.objectId},
+        identity.expiresAt,
+      );
+    } catch (err) {
+      if ((err as {code?: unknown}).code !== 'ERR_AUTH_GROUPS_UNRESOLVED') throw err;
+      throw new ControlError(
+        'ERR_CONTROL_UNAVAILABLE',
+        `${(err as Error).message}; the roles it holds through groups cannot be checked`,
+        "Try again shortly. The token has too many groups to carry, so the relay reads them from Microsoft Graph: its operator should check the relay's Graph settings (--graph-*) and that it reaches Graph.",
+        {cause: err},
+      );
+    }
   }
 }
 

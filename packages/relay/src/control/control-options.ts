@@ -16,7 +16,10 @@ export interface ControlPlaneOptions {
     | undefined;
   /** How the token validator reads discovery documents and keys (a development CA, say). */
   fetch?: typeof fetch;
-  /** Resolves the groups of tokens with group overage; without it, only their own object id counts. */
+  /**
+   * Resolves the groups of tokens with group overage; without it, only their own object id
+   * counts. When Graph cannot answer, such calls get 503 `ERR_CONTROL_UNAVAILABLE`.
+   */
   groups?: GraphGroupResolver;
   /** Object ids of users, service principals or groups holding the relay Administrator role. */
   administrators: readonly string[];

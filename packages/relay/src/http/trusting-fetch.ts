@@ -1,22 +1,28 @@
 import {request} from 'node:https';
 
 /**
- * A `fetch` for GET requests that trusts `caPem` — the embedded identity provider's own CA —
- * instead of the system's roots, for the relay's in-process reads of that provider's discovery
- * document and keys. Only what the token validator sends is supported: GET, headers, a signal.
+ * A `fetch` that trusts `caPem` — the embedded identity provider's own CA — instead of the
+ * system's roots, for the relay's in-process calls to that provider: its discovery document and
+ * keys, and the client-credentials token and Graph reads of group overage. Only what those
+ * callers send is supported: a method, headers, a string body, a signal.
  */
 export function fetchTrusting(caPem: string): typeof fetch {
   return (input, init) =>
     new Promise<Response>((resolve, reject) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
-      if ((init?.method ?? 'GET') !== 'GET' || url.protocol !== 'https:') {
-        reject(new TypeError(`Only GET of https URLs is supported (got ${url.protocol})`));
+      const payload = init?.body ?? undefined;
+      if (url.protocol !== 'https:') {
+        reject(new TypeError(`Only https URLs are supported (got ${url.protocol})`));
+        return;
+      }
+      if (payload !== undefined && typeof payload !== 'string') {
+        reject(new TypeError('Only string request bodies are supported'));
         return;
       }
       const headers = Object.fromEntries(new Headers(init?.headers).entries());
       const outgoing = request(
         url,
-        {ca: caPem, headers, signal: init?.signal ?? undefined},
+        {method: init?.method ?? 'GET', ca: caPem, headers, signal: init?.signal ?? undefined},
         (incoming) => {
           const chunks: Buffer[] = [];
           incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -34,6 +40,6 @@ export function fetchTrusting(caPem: string): typeof fetch {
         },
       );
       outgoing.on('error', reject);
-      outgoing.end();
+      outgoing.end(payload);
     });
 }

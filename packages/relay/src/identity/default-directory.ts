@@ -9,8 +9,10 @@ import {loadDevDirectory} from './dev-directory.js';
  * The directory `relay serve --dev-identity` serves when given none: read from `path`, or made
  * there once (0600) and kept, so that its tenant, apps and users — and every binding made to
  * their object ids — stay the same across restarts. It holds the server app, the CLI and
- * console as public clients, a service principal for the agent's Graph reads, and one user,
- * `dev`, who signs in with any password.
+ * console as public clients, service principals for the Graph reads of the agent and of the
+ * relay's control plane (`porthole-relay`: directories made before it have none, and their
+ * tokens with group overage count only their own object id), and one user, `dev`, who signs
+ * in with any password.
  *
  * @throws RelayError `ERR_IDENTITY_SEED_INVALID` when the file exists but is not a directory seed
  */
@@ -38,6 +40,13 @@ export async function ensureDevDirectory(path: string): Promise<DevDirectory> {
       servicePrincipals: [
         {
           name: 'porthole-agent',
+          clientId: randomUUID(),
+          objectId: randomUUID(),
+          secret: randomBytes(24).toString('base64url'),
+          graphPermissions: ['GroupMember.Read.All'],
+        },
+        {
+          name: 'porthole-relay',
           clientId: randomUUID(),
           objectId: randomUUID(),
           secret: randomBytes(24).toString('base64url'),

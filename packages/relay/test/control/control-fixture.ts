@@ -1,5 +1,6 @@
 import {randomUUID} from 'node:crypto';
 
+import type {GraphGroupResolver} from '@porthole/core/auth';
 import {createSasToken} from '@porthole/core/protocol';
 import pg from 'pg';
 import {openApiValidator, TEST_POSTGRES_URL} from '@porthole/testing';
@@ -11,7 +12,7 @@ import {
   RelayServer,
   SqliteRelayStore,
 } from '../../src/index.js';
-import type {ControlPlaneLimits, RelayStore} from '../../src/index.js';
+import type {ControlPlaneLimits, DevIdentityProvider, RelayStore} from '../../src/index.js';
 import {ID, startTestIdentity} from '../identity/fixtures.js';
 import type {TestIdentity} from '../identity/fixtures.js';
 
@@ -67,9 +68,14 @@ export interface ControlRelay {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a {@link ControlRelay}; `options.groups` gives it a resolver of the groups of tokens
+ * with group overage, made once the identity provider runs.
+ */
 export async function startControlRelay(
   store: RelayStore,
   limits: Partial<ControlPlaneLimits> = {},
+  options: {groups?: (identity: DevIdentityProvider) => GraphGroupResolver} = {},
 ): Promise<ControlRelay> {
   const {identity} = await startTestIdentity();
   let offset = 0;
@@ -88,6 +94,7 @@ export async function startControlRelay(
         serverApp: ID.api,
         clientId: ID.cli,
       },
+      ...(options.groups ? {groups: options.groups(identity)} : {}),
       limits,
     },
   });
