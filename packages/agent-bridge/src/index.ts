@@ -27,6 +27,8 @@ export type {TunnelDialerEvent, TunnelDialerOptions} from './tunnel/tunnel-diale
 export {Agent} from './agent/agent.js';
 export type {AgentOptions} from './agent/agent.js';
 export {passThrough} from './agent/authenticator.js';
+export {ConfiguredAuthenticator} from './agent/configured-authenticator.js';
+export type {AuthenticatorFactory, EntraSettings} from './agent/configured-authenticator.js';
 export type {AuthDecision, AuthRequest, Authenticator} from './agent/authenticator.js';
 export {entraAuthenticator} from './agent/entra-authenticator.js';
 export type {EntraAuthenticatorOptions} from './agent/entra-authenticator.js';

@@ -251,6 +251,9 @@ export function graphGroupResolver(
   });
 }
 
+/** The Entra settings the control plane gives agents. */
+type ControlPlaneEntra = {tenants: string[]; issuers: string[]; audiences: string[]};
+
 /**
  * The Entra sign-in of an agent run with `--cluster`: the tokens the control plane accepts
  * (its `entra` settings, as they are), judged with the flags' {@link EntraOptions}; `null`
@@ -259,7 +262,15 @@ export function graphGroupResolver(
  * @throws CliUsageError when Graph flags are given and the control plane has no Entra sign-in
  */
 export function controlPlaneEntraConfig(
-  entra: {tenants: string[]; issuers: string[]; audiences: string[]} | null,
+  entra: ControlPlaneEntra,
+  options: EntraOptions,
+): EntraConfig;
+export function controlPlaneEntraConfig(
+  entra: ControlPlaneEntra | null,
+  options: EntraOptions,
+): EntraConfig | undefined;
+export function controlPlaneEntraConfig(
+  entra: ControlPlaneEntra | null,
   options: EntraOptions,
 ): EntraConfig | undefined {
   if (entra === null) {

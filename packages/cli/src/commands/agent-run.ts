@@ -3,7 +3,6 @@ import {readFile} from 'node:fs/promises';
 
 import type {
   AgentKeyStore,
-  Authenticator,
   KubeEndpoint,
   Logger,
   RelayTarget,
@@ -123,6 +122,7 @@ async function controlPlaneAgent(
   const {
     Agent,
     AgentHeartbeat,
+    ConfiguredAuthenticator,
     ControlPlaneClient,
     awaitConfiguration,
     fileKeyStore,
@@ -152,34 +152,31 @@ async function controlPlaneAgent(
       ? fileKeyStore(checked.keyFile)
       : secretKeyStore({cluster, ...checked.secret});
   const configuration = await awaitConfiguration(client, {log});
-  const entra = controlPlaneEntraConfig(configuration.entra, checked.entra);
-  const authenticator: Authenticator | undefined = entra
-    ? await entraStage(entra, cluster, {assignments: () => client.roleAssignments()})
-    : undefined;
+  // Graph flags with a control plane that has no Entra sign-in are refused before starting.
+  controlPlaneEntraConfig(configuration.entra, checked.entra);
+  // The control plane's sign-in settings, applied again whenever a heartbeat brings others.
+  const authenticator = await ConfiguredAuthenticator.create(
+    configuration.entra,
+    (entra) =>
+      entraStage(controlPlaneEntraConfig(entra, checked.entra), cluster, {
+        assignments: () => client.roleAssignments(),
+      }),
+    log,
+  );
   const agent = await Agent.start({
     relay: client.relayTarget,
     mode: checked.mode,
     cluster,
-    ...(authenticator ? {authenticator} : {}),
+    authenticator,
     log,
   });
-  const signIn = JSON.stringify(configuration.entra);
-  let told = false;
   const heartbeat = AgentHeartbeat.start({
     controlPlane: client,
     cluster,
     agent,
     keyStore,
     log,
-    onConfiguration: (current) => {
-      // The authentication stage is built once; new sign-in settings need a new agent.
-      if (told || JSON.stringify(current.entra) === signIn) return;
-      told = true;
-      log('agent.configuration-changed', {
-        changed: 'entra',
-        hint: 'Restart the agent to apply the new sign-in settings.',
-      });
-    },
+    onConfiguration: (current) => authenticator.configure(current.entra),
   });
   return {
     target: client.relayTarget,

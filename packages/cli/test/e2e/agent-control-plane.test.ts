@@ -1,7 +1,8 @@
 /**
  * `porthole agent run --cluster` as a process, against a relay with a control plane and the
- * real test cluster: it reports heartbeats, and rotates keys that live 6 s, keeping each new
- * one in its 0600 key file, without ever printing one.
+ * real test cluster: it reports heartbeats, rotates keys that live 6 s, keeping each new one in
+ * its 0600 key file, without ever printing one, and applies the relay's new sign-in settings
+ * without a restart.
  */
 import {randomBytes, randomUUID} from 'node:crypto';
 import {mkdtemp, readFile, rm, stat, writeFile} from 'node:fs/promises';
@@ -12,8 +13,10 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
 
 import {AGENT_VERSION} from '@porthole/agent-bridge';
 import {RelayServer, SqliteRelayStore} from '@porthole/relay';
+import type {ControlPlaneOptions} from '@porthole/relay';
 import type {LineProcess} from '@porthole/testing';
 
+import {writeAgentKubeconfig} from './agent-kubeconfig.js';
 import {porthole} from './processes.js';
 
 const cluster = inject('cluster');
@@ -25,6 +28,12 @@ let relay: RelayServer;
 let relayUrl: string;
 let agent: LineProcess;
 let keyFile: string;
+/** The relay's control-plane settings: a test changes them as an operator would. */
+const controlPlane: ControlPlaneOptions = {
+  entra: undefined,
+  administrators: [],
+  limits: {agentCredentialSeconds: 6, heartbeatIntervalMs: 1000, rotatedKeyGraceMs: 1000},
+};
 
 async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
   const deadline = Date.now() + 20_000;
@@ -42,11 +51,7 @@ beforeAll(async () => {
   relay = new RelayServer({
     store,
     log: () => undefined,
-    controlPlane: {
-      entra: undefined,
-      administrators: [],
-      limits: {agentCredentialSeconds: 6, heartbeatIntervalMs: 1000, rotatedKeyGraceMs: 1000},
-    },
+    controlPlane,
   });
   relayUrl = (await relay.listen({host: '127.0.0.1', port: 0})).url;
   await store.createCluster({
@@ -67,6 +72,9 @@ beforeAll(async () => {
   });
   keyFile = join(dir, 'agent-key');
   await writeFile(keyFile, KEY, {mode: 0o600});
+  // The agent's own bearer token, as in a pod: Entra sign-in impersonates callers with it.
+  const agentKubeconfig = join(dir, 'agent.kubeconfig');
+  await writeAgentKubeconfig(agentKubeconfig, cluster, cluster.token);
   agent = porthole(
     [
       'agent',
@@ -76,7 +84,7 @@ beforeAll(async () => {
       '--cluster',
       'cli-cp',
       '--kubeconfig',
-      cluster.kubeconfigPath,
+      agentKubeconfig,
       '--agent-key-file',
       keyFile,
     ],
@@ -116,6 +124,35 @@ describe('porthole agent run --cluster', () => {
     expect(agent.stderr).toContain('"event":"agent.credential-rotated"');
     expect(agent.stderr).not.toContain(KEY);
     expect(agent.stderr).not.toContain((await readFile(keyFile, 'utf8')).trim());
+  });
+
+  it("applies the relay's new sign-in settings at the next heartbeat, without a restart", async () => {
+    const changed = (accepting: string) =>
+      eventually(
+        () =>
+          Promise.resolve(
+            agent.stderr
+              .split('\n')
+              .some(
+                (line) =>
+                  line.includes('"event":"agent.sign-in-changed"') &&
+                  line.includes(`"accepting":"${accepting}"`),
+              ) || undefined,
+          ),
+        `agent.sign-in-changed to ${accepting}`,
+      );
+    // As a relay restarted with Entra sign-in would answer the agent's heartbeats.
+    controlPlane.entra = {
+      tenants: ['72f988bf-0000-4000-8000-000000000001'],
+      issuers: ['https://login.microsoftonline.com/72f988bf-0000-4000-8000-000000000001/v2.0'],
+      audiences: ['api://porthole-e2e'],
+    };
+    await changed('entra');
+    expect(agent.stderr).toContain('"audiences":["api://porthole-e2e"]');
+    controlPlane.entra = undefined;
+    await changed('pass-through');
+    expect(agent.stderr).not.toContain('agent.sign-in-change-failed');
+    expect(agent.exited).toBe(false);
   });
 
   it('drains and exits 0 on SIGTERM', async () => {

@@ -13,7 +13,6 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {parseAllDocuments} from 'yaml';
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
 
-import {createKubeconfig, serializeKubeconfig} from '@porthole/core';
 import {OPENAPI_DOCUMENT} from '@porthole/relay';
 import type {DevDirectory} from '@porthole/relay';
 import {
@@ -25,6 +24,7 @@ import {
 } from '@porthole/testing';
 import type {LineProcess, ScratchDatabase} from '@porthole/testing';
 
+import {writeAgentKubeconfig} from './agent-kubeconfig.js';
 import {porthole, runPorthole} from './processes.js';
 
 const cluster = inject('cluster');
@@ -95,18 +95,7 @@ async function startAgent(): Promise<LineProcess> {
     await kubectl(cluster.kubeconfigPath, ['create', 'token', 'porthole-agent', '-n', NAMESPACE])
   ).stdout.trim();
   const kubeconfigPath = join(home, 'agent.kubeconfig');
-  await writeFile(
-    kubeconfigPath,
-    serializeKubeconfig(
-      createKubeconfig({
-        name: 'agent',
-        server: cluster.server,
-        certificateAuthorityPem: cluster.caPem,
-        credential: {token},
-      }),
-    ),
-    {mode: 0o600},
-  );
+  await writeAgentKubeconfig(kubeconfigPath, cluster, token);
   expect(field('relay')).toBe(relayUrl);
   const started = start([
     'agent',

@@ -13,7 +13,6 @@ import {join} from 'node:path';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest';
 
-import {createKubeconfig, serializeKubeconfig} from '@porthole/core';
 import {agentClusterRole} from '@porthole/agent-bridge';
 import {DevIdentityProvider} from '@porthole/relay';
 import type {DevDirectory} from '@porthole/relay';
@@ -27,6 +26,7 @@ import {
 } from '@porthole/testing';
 import type {LineProcess} from '@porthole/testing';
 
+import {writeAgentKubeconfig} from './agent-kubeconfig.js';
 import {porthole, runPorthole, relayServeArgs, relayWebSocketUrl} from './processes.js';
 
 const cluster = inject('cluster');
@@ -174,18 +174,7 @@ beforeAll(async () => {
     'porthole-agent-walkthrough',
   );
   const agentKubeconfig = join(home, 'agent.kubeconfig');
-  await writeFile(
-    agentKubeconfig,
-    serializeKubeconfig(
-      createKubeconfig({
-        name: 'agent',
-        server: cluster.server,
-        certificateAuthorityPem: cluster.caPem,
-        credential: {token: agentToken},
-      }),
-    ),
-    {mode: 0o600},
-  );
+  await writeAgentKubeconfig(agentKubeconfig, cluster, agentToken);
 
   const relay = start(
     relayServeArgs({dataDir: join(home, 'relay'), entities: ['clusters/demo'], sasKey: KEY}),
