@@ -166,6 +166,11 @@ describe('MsalNetworkClient', () => {
         cause: {message: 'fetch failed'},
       });
       expect(network.proxyFailure(err)).toBeUndefined();
+      // Kept for MSAL's reports that leave it out; other failures are not blamed on it.
+      const what = (err as AuthError).errorMessage;
+      expect(network.unanswered({errorCode: 'endpoints_resolution_error'})).toBe(what);
+      expect(network.unanswered(err)).toBe(what);
+      expect(network.unanswered({errorCode: 'invalid_grant'})).toBeUndefined();
     });
   });
 

@@ -154,6 +154,14 @@ export async function run(args: readonly string[], context: CliContext): Promise
     // A failing proxy keeps its own code and hint: they say what to fix, not the sign-in.
     const proxyFailure = network.proxyFailure(err);
     if (proxyFailure) throw proxyFailure;
+    const unanswered = network.unanswered(err);
+    if (unanswered !== undefined)
+      throw new CliSignInError(
+        'ERR_CLI_SIGN_IN_FAILED',
+        `Sign-in failed: the identity provider does not answer (${unanswered})`,
+        'Check --tenant/--authority and your network; behind a proxy, set HTTPS_PROXY (and NO_PROXY).',
+        {cause: err},
+      );
     throw new CliSignInError(
       'ERR_CLI_SIGN_IN_FAILED',
       `Sign-in failed: ${(err as {errorCode?: string}).errorCode ?? (err as Error).message}`,

@@ -144,6 +144,14 @@ export async function accessToken(
       );
     }
     if (err instanceof CliInputError) throw err;
+    const unanswered = network.unanswered(err);
+    if (unanswered !== undefined)
+      throw new CliSignInError(
+        'ERR_CLI_SIGN_IN_FAILED',
+        `No token for ${session.username}: the identity provider does not answer (${unanswered})`,
+        'Check your network; behind a proxy, set HTTPS_PROXY (and NO_PROXY).',
+        {cause: err},
+      );
     throw new CliSignInError(
       'ERR_CLI_SIGN_IN_FAILED',
       `The identity provider refused a token for ${session.username}: ${(err as {errorCode?: string}).errorCode ?? (err as Error).message}`,

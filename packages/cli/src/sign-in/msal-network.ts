@@ -29,6 +29,7 @@ import type {EgressEnvironment, ForwardProxyFailure} from '@porthole/agent-bridg
 export class MsalNetworkClient implements INetworkModule {
   readonly #fetch: typeof fetch;
   #proxyFailure: ForwardProxyFailure | undefined;
+  #unanswered: string | undefined;
 
   /** @param env where the proxy settings are read: the command's environment */
   constructor(env: EgressEnvironment) {
@@ -72,6 +73,19 @@ export class MsalNetworkClient implements INetworkModule {
     return forwardProxyFailure(err) ?? this.#proxyFailure;
   }
 
+  /**
+   * When `err` is MSAL's report of a request that got no answer — a `network_error`, or an
+   * authority it could not resolve because its discovery got none — what the first such
+   * request met (`GET https://login.example/…/openid-configuration failed: connect
+   * ECONNREFUSED 127.0.0.1:9`), which MSAL leaves out of the latter.
+   */
+  unanswered(err: unknown): string | undefined {
+    const code = (err as {errorCode?: unknown}).errorCode;
+    return code === ClientAuthErrorCodes.networkError || code === 'endpoints_resolution_error'
+      ? this.#unanswered
+      : undefined;
+  }
+
   async #send<T>(
     method: 'GET' | 'POST',
     url: string,
@@ -96,11 +110,9 @@ export class MsalNetworkClient implements INetworkModule {
     } catch (err) {
       this.#proxyFailure ??= forwardProxyFailure(err);
       const target = new URL(url);
-      const failure = new AuthError(
-        ClientAuthErrorCodes.networkError,
-        correlationId,
-        `${method} ${target.origin}${target.pathname} failed: ${reason(err)}`,
-      );
+      const what = `${method} ${target.origin}${target.pathname} failed: ${reason(err)}`;
+      this.#unanswered ??= what;
+      const failure = new AuthError(ClientAuthErrorCodes.networkError, correlationId, what);
       // AuthError's constructor takes no `cause`.
       throw Object.assign(failure, {cause: err});
     }

@@ -338,7 +338,13 @@ describe('porthole login and get-token behind a forward proxy', () => {
       signInEnv({relay: PASSWORD, idp: PASSWORD}, {NO_PROXY: `127.0.0.1:${idpGate.port}`}),
     );
     expect(login.code).toBe(1);
-    expect(login.stderr).toMatch(/^error ERR_CLI_SIGN_IN_FAILED: Sign-in failed: /);
+    // What the discovery met, which MSAL itself reports only as an authority it cannot resolve.
+    expect(login.stderr).toMatch(
+      new RegExp(
+        `^error ERR_CLI_SIGN_IN_FAILED: Sign-in failed: the identity provider does not answer \\(GET https://127\\.0\\.0\\.1:${idpGate.port}/\\S+ failed: `,
+      ),
+    );
+    expect(login.stderr).toContain('hint: Check --tenant/--authority and your network');
     expect(idpGate.refused).toBeGreaterThan(refused);
     expect(idpConnects().length).toBe(before);
   });
