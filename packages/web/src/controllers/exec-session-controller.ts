@@ -1,8 +1,8 @@
-import type {ReactiveController, ReactiveControllerHost} from 'lit';
+import type {ReactiveControllerHost} from 'lit';
 
 import type {ExecSession, KubeClient} from '@porthole/core/kube';
 
-import {ChangedArgs} from './changed-args.js';
+import {TargetController} from './target-controller.js';
 
 /** The screen a session writes to and reads keys from: an xterm.js `Terminal`. */
 export interface TerminalScreen {
@@ -39,54 +39,30 @@ const encoder = new TextEncoder();
  * standard input, and its size follows the screen. The session opens when the host is in the
  * page and has a target, and closes when the host leaves or the target changes.
  */
-export class ExecSessionController implements ReactiveController {
-  readonly #host: ReactiveControllerHost;
-  readonly #target: () => readonly [ExecTarget, ...unknown[]] | undefined;
+export class ExecSessionController extends TargetController<ExecTarget> {
   #state: ExecSessionState = {status: 'idle', exitCode: undefined, error: undefined};
-  readonly #args = new ChangedArgs();
   #session: ExecSession | undefined;
   #stop: (() => void) | undefined;
-  #connected = false;
 
   constructor(
     host: ReactiveControllerHost,
     target: () => readonly [ExecTarget, ...unknown[]] | undefined,
   ) {
-    this.#host = host;
-    this.#target = target;
-    host.addController(this);
+    super(host, target, execTargetValues);
   }
 
   get state(): ExecSessionState {
     return this.#state;
   }
 
-  hostConnected(): void {
-    this.#connected = true;
-    this.#args.forget();
-  }
-
-  hostUpdated(): void {
-    const target = this.#target();
-    const flat = target && [...execTargetValues(target[0]), ...target.slice(1)];
-    if (!this.#args.changed(flat)) return;
-    this.#open(target?.[0]);
-  }
-
-  hostDisconnected(): void {
-    this.#connected = false;
-    this.#close();
-    this.#args.forget();
-  }
-
   /** Starts the command again, on a clean screen. */
   restart(): void {
-    this.#open(this.#target()?.[0]);
+    this.startAgain();
   }
 
   /** Ends the session, as if the command had been closed from this side. */
   disconnect(): void {
-    this.#close();
+    this.stop();
     this.#set({status: 'exited', exitCode: undefined});
   }
 
@@ -95,16 +71,15 @@ export class ExecSessionController implements ReactiveController {
     this.#session?.resize({width: cols, height: rows});
   }
 
-  #close(): void {
+  protected stop(): void {
     this.#stop?.();
     this.#stop = undefined;
     this.#session?.close();
     this.#session = undefined;
   }
 
-  #open(target: ExecTarget | undefined): void {
-    this.#close();
-    if (target === undefined || !this.#connected) {
+  protected start(target: ExecTarget | undefined): void {
+    if (target === undefined) {
       this.#state = {status: 'idle', exitCode: undefined, error: undefined};
       return;
     }
@@ -167,7 +142,7 @@ export class ExecSessionController implements ReactiveController {
 
   #set(state: Partial<ExecSessionState>): void {
     this.#state = {...this.#state, ...state};
-    this.#host.requestUpdate();
+    this.host.requestUpdate();
   }
 }
 

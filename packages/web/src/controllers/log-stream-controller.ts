@@ -1,8 +1,8 @@
-import type {ReactiveController, ReactiveControllerHost} from 'lit';
+import type {ReactiveControllerHost} from 'lit';
 
 import type {KubeClient} from '@porthole/core/kube';
 
-import {ChangedArgs} from './changed-args.js';
+import {TargetController} from './target-controller.js';
 
 /** Which log to stream. */
 export interface LogTarget {
@@ -31,14 +31,10 @@ export interface LogStreamState {
  * `maxLines` lines. The stream opens when the host is in the page and has a target, and is
  * cancelled when the host leaves or the target changes.
  */
-export class LogStreamController implements ReactiveController {
-  readonly #host: ReactiveControllerHost;
-  readonly #target: () => readonly [LogTarget, ...unknown[]] | undefined;
+export class LogStreamController extends TargetController<LogTarget> {
   readonly #maxLines: () => number;
   #state: LogStreamState = {status: 'idle', lines: [], error: undefined, dropped: 0};
-  readonly #args = new ChangedArgs();
   #abort: AbortController | undefined;
-  #connected = false;
   /** Whether the last text ended its line (else the next continues it). */
   #endsLine = true;
 
@@ -51,43 +47,26 @@ export class LogStreamController implements ReactiveController {
     target: () => readonly [LogTarget, ...unknown[]] | undefined,
     maxLines: () => number,
   ) {
-    this.#host = host;
-    this.#target = target;
+    super(host, target, logTargetValues);
     this.#maxLines = maxLines;
-    host.addController(this);
   }
 
   get state(): LogStreamState {
     return this.#state;
   }
 
-  hostConnected(): void {
-    this.#connected = true;
-    this.#args.forget();
-  }
-
-  hostUpdated(): void {
-    const target = this.#target();
-    const flat = target && [...logTargetValues(target[0]), ...target.slice(1)];
-    if (!this.#args.changed(flat)) return;
-    this.#start(target?.[0]);
-  }
-
-  hostDisconnected(): void {
-    this.#connected = false;
-    this.#abort?.abort();
-    this.#args.forget();
-  }
-
   /** Opens the stream again (after it ended or failed), from the last `tailLines` lines. */
   restart(): void {
-    this.#start(this.#target()?.[0]);
+    this.startAgain();
   }
 
-  #start(target: LogTarget | undefined): void {
+  protected stop(): void {
     this.#abort?.abort();
     this.#abort = undefined;
-    if (target === undefined || !this.#connected) {
+  }
+
+  protected start(target: LogTarget | undefined): void {
+    if (target === undefined) {
       this.#state = {status: 'idle', lines: [], error: undefined, dropped: 0};
       return;
     }
@@ -95,7 +74,7 @@ export class LogStreamController implements ReactiveController {
     this.#abort = abort;
     this.#state = {status: 'connecting', lines: [], error: undefined, dropped: 0};
     this.#endsLine = true;
-    this.#host.requestUpdate();
+    this.host.requestUpdate();
     void this.#stream(target, abort.signal);
   }
 
@@ -142,7 +121,7 @@ export class LogStreamController implements ReactiveController {
 
   #set(state: Partial<LogStreamState>): void {
     this.#state = {...this.#state, ...state};
-    this.#host.requestUpdate();
+    this.host.requestUpdate();
   }
 }
 

@@ -1,8 +1,8 @@
-import type {ReactiveController, ReactiveControllerHost} from 'lit';
+import type {ReactiveControllerHost} from 'lit';
 
 import type {KubeClient, KubeObject, ResourceRef} from '@porthole/core/kube';
 
-import {ChangedArgs} from './changed-args.js';
+import {TargetController} from './target-controller.js';
 
 /** What a {@link WatchListController} shows. */
 export interface WatchListState<T> {
@@ -33,13 +33,9 @@ const WATCH_TIMEOUT_SECONDS = 300;
  * lists again, and after an error it retries with backoff. The watch closes when the element
  * leaves the page or its target changes.
  */
-export class WatchListController<T extends KubeObject> implements ReactiveController {
-  readonly #host: ReactiveControllerHost;
-  readonly #target: () => readonly [WatchTarget, ...unknown[]] | undefined;
+export class WatchListController<T extends KubeObject> extends TargetController<WatchTarget> {
   #state: WatchListState<T> = {status: 'idle', items: [], error: undefined, live: false};
-  readonly #args = new ChangedArgs();
   #abort: AbortController | undefined;
-  #connected = false;
 
   /**
    * @param target the client and resource, followed by anything else that should restart the
@@ -49,57 +45,33 @@ export class WatchListController<T extends KubeObject> implements ReactiveContro
     host: ReactiveControllerHost,
     target: () => readonly [WatchTarget, ...unknown[]] | undefined,
   ) {
-    this.#host = host;
-    this.#target = target;
-    host.addController(this);
+    super(host, target, watchTargetValues);
   }
 
   get state(): WatchListState<T> {
     return this.#state;
   }
 
-  hostConnected(): void {
-    this.#connected = true;
-    this.#args.forget();
-  }
-
-  hostUpdated(): void {
-    const args = this.#target();
-    const flat = args && [
-      args[0].client,
-      args[0].ref.apiVersion,
-      args[0].ref.resource,
-      args[0].ref.namespace,
-      args[0].fieldSelector,
-      ...args.slice(1),
-    ];
-    if (!this.#args.changed(flat)) return;
-    this.#stop();
-    if (args === undefined || !this.#connected) {
+  protected start(target: WatchTarget | undefined): void {
+    if (target === undefined) {
       this.#state = {status: 'idle', items: [], error: undefined, live: false};
       return;
     }
     this.#state = {status: 'loading', items: [], error: undefined, live: false};
     const abort = new AbortController();
     this.#abort = abort;
-    void this.#loop(args[0], abort.signal);
-    this.#host.requestUpdate();
+    void this.#loop(target, abort.signal);
+    this.host.requestUpdate();
   }
 
-  hostDisconnected(): void {
-    this.#connected = false;
-    this.#stop();
-    this.#args.forget();
-  }
-
-  #stop(): void {
+  protected stop(): void {
     this.#abort?.abort();
     this.#abort = undefined;
   }
 
   #set(state: Partial<WatchListState<T>>): void {
     this.#state = {...this.#state, ...state};
-    this.#host.requestUpdate();
+    this.host.requestUpdate();
   }
 
   async #loop(target: WatchTarget, signal: AbortSignal): Promise<void> {
@@ -174,4 +146,9 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
       resolve();
     }
   });
+}
+
+function watchTargetValues(target: WatchTarget): unknown[] {
+  const {client, ref, fieldSelector} = target;
+  return [client, ref.apiVersion, ref.resource, ref.namespace, fieldSelector];
 }
